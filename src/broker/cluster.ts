@@ -1,0 +1,357 @@
+import { execFile, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
+import { LOG4J1_BROKER, LOG4J1_TOOLS, LOG4J2_BROKER, LOG4J2_TOOLS, nodeProperties, type NodeLayout } from './config.js'
+import { ensureKafkaJars } from './download.js'
+import { javaBinary } from './java.js'
+import { harnessHome } from './paths.js'
+import { commandLine, freePorts, isAlive, portAccepts, spawnJava, tail, waitForExit } from './process.js'
+import { DEFAULT_KAFKA_VERSION, kafkaRelease, type KafkaRelease } from './versions.js'
+
+const run = promisify(execFile)
+
+/** The cluster id every node is formatted with (the one Kafka's docker examples use). */
+const CLUSTER_ID = '4L6g3nShT-eMCtK--X86sw'
+
+/** Options of {@link KafkaCluster.start}. */
+export interface ClusterOptions {
+  /** Apache Kafka version to run (jars cached in `.kafka/dist/<version>`). Default {@link DEFAULT_KAFKA_VERSION}. */
+  kafkaVersion?: string
+  /** Number of combined broker+controller nodes: 1 (single) or 3 (RF 3, min ISR 2). Default 1. */
+  nodes?: number
+  /** Folder for configs, data, logs and the state file. Default `.kafka/run/<random>`. */
+  dir?: string
+  /** Keep the folder after {@link KafkaCluster.stop} (the CLI's background broker does). Default false. */
+  keepData?: boolean
+  /** Start the JVMs in their own process group so they outlive this process. Default false. */
+  detached?: boolean
+  /** Maximum heap per node in MiB. Default 768 for one node, 512 per node for three. */
+  heapMb?: number
+  /** Extra broker properties, applied to every node. */
+  brokerConfig?: Readonly<Record<string, string>>
+  /** Progress lines (download, start). */
+  log?: (line: string) => void
+  /** How long a node may take to accept connections. Default 120000. */
+  startTimeoutMs?: number
+}
+
+/** One node as the harness started it. */
+export interface NodeState extends NodeLayout {
+  /** PID of the JVM, or 0 while the node is down. */
+  pid: number
+  /** The node's combined stdout/stderr. */
+  readonly logPath: string
+  readonly configPath: string
+  paused: boolean
+}
+
+/** What the state file records, so a later process (e.g. `kafka-wire broker stop`) can find the nodes. */
+export interface ClusterState {
+  readonly kafkaVersion: string
+  readonly dir: string
+  readonly nodes: NodeState[]
+  readonly jvmArgs: string[]
+  readonly detached: boolean
+}
+
+/** Options of {@link KafkaCluster.createTopic}. */
+export interface TopicOptions {
+  partitions?: number
+  replicationFactor?: number
+  configs?: Readonly<Record<string, string>>
+}
+
+/** A node did not start, or a tool failed: carries the node's log tail. */
+export class BrokerStartError extends Error {
+  override readonly name = 'BrokerStartError'
+}
+
+/**
+ * A real Apache Kafka cluster (one or three KRaft nodes) on 127.0.0.1, started from the official
+ * jars. Only PIDs this harness spawned are ever signalled; each is checked against its command
+ * line before a signal is sent.
+ */
+export class KafkaCluster {
+  private readonly children = new Map<number, ChildProcess>()
+
+  private constructor(
+    private readonly state: ClusterState,
+    private readonly release: KafkaRelease,
+    private readonly libs: string,
+    private readonly options: ClusterOptions,
+  ) {}
+
+  /** Downloads the jars if needed, formats every node and starts them all; resolves when all accept connections. */
+  static async start(options: ClusterOptions = {}): Promise<KafkaCluster> {
+    const version = options.kafkaVersion ?? DEFAULT_KAFKA_VERSION
+    const release = kafkaRelease(version)
+    const log = options.log ?? (() => {})
+    const libs = await ensureKafkaJars(version, log)
+    const count = options.nodes ?? 1
+    if (count !== 1 && count !== 3) throw new Error(`nodes must be 1 or 3, got ${count}`)
+    const dir = options.dir ?? join(harnessHome(), 'run', `${version}-${count}n-${randomBytes(4).toString('hex')}`)
+    KafkaCluster.killStale(dir)
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(join(dir, 'logs'), { recursive: true })
+    const ports = await freePorts(count * 2)
+    const layouts: NodeLayout[] = Array.from({ length: count }, (_, i) => ({
+      nodeId: i + 1,
+      port: ports[i * 2] as number,
+      controllerPort: ports[i * 2 + 1] as number,
+      dataDir: join(dir, 'data', `node${i + 1}`),
+    }))
+    const heap = options.heapMb ?? (count === 1 ? 768 : 512)
+    const logConf = join(dir, release.logging === 'log4j2' ? 'log4j2.properties' : 'log4j.properties')
+    writeFileSync(logConf, release.logging === 'log4j2' ? LOG4J2_BROKER : LOG4J1_BROKER)
+    const jvmArgs = [
+      '-Xms256m',
+      `-Xmx${heap}m`,
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-XX:InitiatingHeapOccupancyPercent=35',
+      '-XX:+ExplicitGCInvokesConcurrent',
+      '-XX:+ExitOnOutOfMemoryError',
+      '-Djava.awt.headless=true',
+      release.logging === 'log4j2' ? `-Dlog4j2.configurationFile=${logConf}` : `-Dlog4j.configuration=file:${logConf}`,
+      `-Dkafka.logs.dir=${join(dir, 'logs')}`,
+      '-cp',
+      `${libs}/*`,
+      'kafka.Kafka',
+    ]
+    const nodes: NodeState[] = layouts.map((layout) => {
+      const configPath = join(dir, `node${layout.nodeId}.properties`)
+      writeFileSync(configPath, nodeProperties(layout, layouts, options.brokerConfig))
+      return { ...layout, pid: 0, paused: false, configPath, logPath: join(dir, 'logs', `node${layout.nodeId}.out`) }
+    })
+    const state: ClusterState = { kafkaVersion: version, dir, nodes, jvmArgs, detached: options.detached ?? false }
+    const cluster = new KafkaCluster(state, release, libs, options)
+    const started = Date.now()
+    log(`formatting ${count} Kafka ${version} node(s) in ${dir}`)
+    await Promise.all(nodes.map((n) => cluster.runTool('kafka.tools.StorageTool', ['format', '-t', CLUSTER_ID, '-c', n.configPath, '-g'])))
+    try {
+      for (const node of nodes) cluster.spawnNode(node)
+      await Promise.all(nodes.map((n) => cluster.waitReady(n)))
+    } catch (err) {
+      await cluster.stop()
+      throw err
+    }
+    log(`Kafka ${version}: ${count} node(s) ready at ${cluster.bootstrapServers.join(',')} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    return cluster
+  }
+
+  /** Reads the state file a previous {@link start} with `keepData` wrote (CLI `broker status/stop`). */
+  static attach(dir: string, options: ClusterOptions = {}): KafkaCluster | undefined {
+    const file = join(dir, 'cluster.json')
+    if (!existsSync(file)) return undefined
+    const state = JSON.parse(readFileSync(file, 'utf8')) as ClusterState
+    const release = kafkaRelease(state.kafkaVersion)
+    const libsArg = state.jvmArgs[state.jvmArgs.indexOf('-cp') + 1] ?? ''
+    return new KafkaCluster(state, release, libsArg.replace(/\/\*$/, ''), { ...options, keepData: true })
+  }
+
+  /** Kills JVMs a crashed earlier run left behind in `dir` (only if their command line names this dir). */
+  private static killStale(dir: string): void {
+    const file = join(dir, 'cluster.json')
+    if (!existsSync(file)) return
+    try {
+      const state = JSON.parse(readFileSync(file, 'utf8')) as ClusterState
+      for (const node of state.nodes) {
+        if (node.pid > 0 && isAlive(node.pid) && commandLine(node.pid).includes(node.configPath)) process.kill(node.pid, 'SIGKILL')
+      }
+    } catch {
+      // an unreadable state file names no process we could safely signal
+    }
+  }
+
+  /** `host:port` of every node's client listener. */
+  get bootstrapServers(): string[] {
+    return this.state.nodes.map((n) => `127.0.0.1:${n.port}`)
+  }
+
+  /** The Kafka version running. */
+  get kafkaVersion(): string {
+    return this.state.kafkaVersion
+  }
+
+  /** The cluster's folder (configs, data, logs). */
+  get dir(): string {
+    return this.state.dir
+  }
+
+  /** A read-only view of the nodes (ids, ports, PIDs, log paths, data dirs). */
+  get nodes(): readonly Readonly<NodeState>[] {
+    return this.state.nodes
+  }
+
+  /** The log file of `nodeId`, for failure reports. */
+  logPath(nodeId: number): string {
+    return this.node(nodeId).logPath
+  }
+
+  /** The data directory (`log.dirs`) of `nodeId`. */
+  dataDir(nodeId: number): string {
+    return this.node(nodeId).dataDir
+  }
+
+  /** Whether the JVM of `nodeId` is running (paused counts as running). */
+  isRunning(nodeId: number): boolean {
+    const node = this.node(nodeId)
+    return node.pid > 0 && isAlive(node.pid)
+  }
+
+  /** SIGKILL: a crash. Resolves once the process is gone. */
+  async kill(nodeId: number): Promise<void> {
+    const node = this.node(nodeId)
+    if (!this.owns(node)) return
+    process.kill(node.pid, 'SIGKILL')
+    await waitForExit(node.pid, 30_000)
+    node.pid = 0
+    node.paused = false
+    this.save()
+  }
+
+  /** SIGSTOP: the node freezes with its sockets open (a GC pause or a hung host, as clients see it). */
+  pause(nodeId: number): void {
+    const node = this.node(nodeId)
+    if (!this.owns(node)) throw new Error(`node ${nodeId} is not running`)
+    process.kill(node.pid, 'SIGSTOP')
+    node.paused = true
+  }
+
+  /** SIGCONT after {@link pause}. */
+  resume(nodeId: number): void {
+    const node = this.node(nodeId)
+    if (!this.owns(node)) throw new Error(`node ${nodeId} is not running`)
+    process.kill(node.pid, 'SIGCONT')
+    node.paused = false
+  }
+
+  /** Stops `nodeId` gracefully if it runs (SIGTERM, then SIGKILL after `timeoutMs`). */
+  async stopNode(nodeId: number, timeoutMs = 30_000): Promise<void> {
+    const node = this.node(nodeId)
+    if (!this.owns(node)) {
+      node.pid = 0
+      return
+    }
+    if (node.paused) process.kill(node.pid, 'SIGCONT')
+    process.kill(node.pid, 'SIGTERM')
+    if (!(await waitForExit(node.pid, timeoutMs)) && this.owns(node)) {
+      process.kill(node.pid, 'SIGKILL')
+      await waitForExit(node.pid, 10_000)
+    }
+    node.pid = 0
+    node.paused = false
+    this.save()
+  }
+
+  /** Starts `nodeId` again with the same command line (no re-format) and waits until it accepts connections. */
+  async restart(nodeId: number): Promise<void> {
+    const node = this.node(nodeId)
+    if (this.owns(node)) await this.stopNode(nodeId)
+    this.spawnNode(node)
+    await this.waitReady(node)
+  }
+
+  /** Stops every node (SIGTERM, SIGKILL after a grace period) and removes the folder unless `keepData`. */
+  async stop(options: { graceful?: boolean } = {}): Promise<void> {
+    const graceful = options.graceful ?? true
+    await Promise.all(
+      this.state.nodes.map(async (node) => {
+        if (!this.owns(node)) return
+        if (graceful) await this.stopNode(node.nodeId, 20_000)
+        else await this.kill(node.nodeId)
+      }),
+    )
+    if (!(this.options.keepData ?? false)) rmSync(this.state.dir, { recursive: true, force: true })
+  }
+
+  /**
+   * Creates a topic with Kafka's own TopicCommand (an implementation we did not write), retrying
+   * while the cluster is still settling (e.g. a broker not yet registered for RF 3).
+   */
+  async createTopic(name: string, options: TopicOptions = {}): Promise<void> {
+    const args = [
+      '--bootstrap-server',
+      this.bootstrapServers.join(','),
+      '--create',
+      '--if-not-exists',
+      '--topic',
+      name,
+      '--partitions',
+      String(options.partitions ?? 1),
+      '--replication-factor',
+      String(options.replicationFactor ?? Math.min(3, this.state.nodes.length)),
+    ]
+    for (const [key, value] of Object.entries(options.configs ?? {})) args.push('--config', `${key}=${value}`)
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      try {
+        await this.runTool('org.apache.kafka.tools.TopicCommand', args)
+        return
+      } catch (err) {
+        if (Date.now() > deadline) throw err
+        await sleep(500)
+      }
+    }
+  }
+
+  /** Runs a Kafka tool class (TopicCommand, DumpLogSegments, ...) in its own small JVM; rejects with its output on failure. */
+  async runTool(mainClass: string, args: readonly string[], timeoutMs = 120_000): Promise<{ stdout: string; stderr: string }> {
+    const logConf = join(this.state.dir, this.release.logging === 'log4j2' ? 'tools-log4j2.properties' : 'tools-log4j.properties')
+    if (!existsSync(logConf)) writeFileSync(logConf, this.release.logging === 'log4j2' ? LOG4J2_TOOLS : LOG4J1_TOOLS)
+    const logFlag = this.release.logging === 'log4j2' ? `-Dlog4j2.configurationFile=${logConf}` : `-Dlog4j.configuration=file:${logConf}`
+    try {
+      return await run(javaBinary(), ['-Xmx256m', '-XX:TieredStopAtLevel=1', logFlag, '-cp', `${this.libs}/*`, mainClass, ...args], {
+        timeout: timeoutMs,
+        maxBuffer: 256 * 1024 * 1024,
+      })
+    } catch (err) {
+      const e = err as Error & { stdout?: string; stderr?: string }
+      throw new BrokerStartError(`${mainClass} ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}`.trim())
+    }
+  }
+
+  private node(nodeId: number): NodeState {
+    const node = this.state.nodes.find((n) => n.nodeId === nodeId)
+    if (node === undefined) throw new Error(`no node ${nodeId} in this cluster (nodes: ${this.state.nodes.map((n) => n.nodeId).join(', ')})`)
+    return node
+  }
+
+  /** True only for a live PID that this harness started for `node` (its command line names the node's config). */
+  private owns(node: NodeState): boolean {
+    return node.pid > 0 && isAlive(node.pid) && commandLine(node.pid).includes(node.configPath)
+  }
+
+  private spawnNode(node: NodeState): void {
+    const child = spawnJava(javaBinary(), [...this.state.jvmArgs, node.configPath], node.logPath, this.state.detached)
+    if (child.pid === undefined) throw new BrokerStartError(`could not start java for node ${node.nodeId}`)
+    node.pid = child.pid
+    node.paused = false
+    if (!this.state.detached) {
+      this.children.set(node.nodeId, child)
+      // reap the child so it never lingers as a zombie
+      child.once('exit', () => this.children.delete(node.nodeId))
+    }
+    this.save()
+  }
+
+  private async waitReady(node: NodeState): Promise<void> {
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 120_000)
+    // The client port opens only after the broker is unfenced (SocketServer defers its acceptor).
+    while (Date.now() < deadline) {
+      if (!isAlive(node.pid)) {
+        throw new BrokerStartError(`Kafka node ${node.nodeId} (pid ${node.pid}) exited during start-up; last log lines:\n${tail(node.logPath)}`)
+      }
+      if (await portAccepts(node.port, 500)) return
+      await sleep(200)
+    }
+    throw new BrokerStartError(`Kafka node ${node.nodeId} did not accept connections on port ${node.port} in time; last log lines:\n${tail(node.logPath)}`)
+  }
+
+  private save(): void {
+    writeFileSync(join(this.state.dir, 'cluster.json'), JSON.stringify(this.state, null, 2))
+  }
+}
