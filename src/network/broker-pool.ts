@@ -1,0 +1,385 @@
+/**
+ * The set of broker connections of one client.
+ *
+ * ```ts
+ * const pool = new BrokerPool({ bootstrapServers: ['127.0.0.1:9092'], clientId: 'app' })
+ * const seed = await pool.bootstrap()                 // any reachable bootstrap server, random order
+ * const md = await seed.send(MetadataApi, { topics: null })
+ * pool.updateBrokers(md.brokers)                      // nodeId -> host:port from Metadata
+ * const leader = await pool.connectionFor(md.topics[0].partitions[0].leaderId)
+ * await pool.close()
+ * ```
+ *
+ * - One connection per broker id (produce traffic is pipelined on it), created lazily.
+ * - A failed connect makes the next attempt wait `reconnectBackoffMs * 2^(failures-1)`, capped at
+ *   `reconnectBackoffMaxMs`, with ±20% jitter (as the Java client's `ClusterConnectionStates`).
+ * - A connection lost by failure is re-established in the background with the same backoff
+ *   (`reconnectInBackground`, default on), so a restarted broker is picked up without a caller;
+ *   those timers are unref'd and never keep the process alive.
+ * - Each connection negotiates its own API versions (brokers of one cluster can differ during
+ *   rolling upgrades): ask the connection, `conn.versionFor(api)`.
+ */
+import { Connection, type ConnectionOptions } from './connection.js'
+import { ConnectionClosedError, NetworkError } from './errors.js'
+
+/** Default `reconnect.backoff.ms` of the Java client. */
+export const DEFAULT_RECONNECT_BACKOFF_MS = 50
+/** Default `reconnect.backoff.max.ms` of the Java client. */
+export const DEFAULT_RECONNECT_BACKOFF_MAX_MS = 1000
+/** Relative jitter applied to every backoff (Java `CommonClientConfigs.RECONNECT_BACKOFF_JITTER`). */
+const BACKOFF_JITTER = 0.2
+
+/** A broker as listed in a Metadata response. */
+export interface BrokerAddress {
+  /** The broker's node id. */
+  readonly nodeId: number
+  /** Advertised host. */
+  readonly host: string
+  /** Advertised port. */
+  readonly port: number
+}
+
+/** Configuration of a {@link BrokerPool}: bootstrap list, backoff, and the options of every connection. */
+export interface BrokerPoolOptions extends Omit<ConnectionOptions, 'host' | 'port' | 'brokerLabel'> {
+  /** `bootstrap.servers` as `host:port` strings (IPv6 as `[::1]:9092`). */
+  readonly bootstrapServers: readonly string[]
+  /** `reconnect.backoff.ms` (default 50). */
+  readonly reconnectBackoffMs?: number
+  /** `reconnect.backoff.max.ms` (default 1000). */
+  readonly reconnectBackoffMaxMs?: number
+  /** Re-establish lost broker connections without waiting for a caller (default true). */
+  readonly reconnectInBackground?: boolean
+  /** Random source in [0, 1) for bootstrap order and jitter (tests). */
+  readonly random?: () => number
+}
+
+/**
+ * Delay before the next attempt after `failures` consecutive failures: `baseMs * 2^(failures-1)`
+ * capped at `maxMs`, times a ±20% jitter so clients do not reconnect in lockstep; never above `maxMs`.
+ */
+export function reconnectBackoffMs(failures: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1))
+  const jitter = 1 + (random() * 2 - 1) * BACKOFF_JITTER
+  return Math.min(maxMs, Math.max(0, Math.round(exp * jitter)))
+}
+
+/** Parses `host:port` (or `[v6]:port`), naming the config key in the error. */
+export function parseHostPort(server: string, key = 'bootstrapServers'): { host: string; port: number } {
+  const s = server.trim()
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:\s]+):(\d+)$/.exec(s)
+  const port = m === null ? NaN : Number(m[2])
+  if (m === null || !(port > 0 && port < 65536)) {
+    throw new RangeError(`${key}: expected "host:port", got ${JSON.stringify(server)}`)
+  }
+  return { host: m[1] as string, port }
+}
+
+/** Connection state of one broker id. */
+interface NodeState {
+  readonly address: BrokerAddress
+  conn: Connection | undefined
+  connecting: Promise<Connection> | undefined
+  failures: number
+  nextAttemptAt: number
+  /** Had a connection once: keep reconnecting it in the background after failures. */
+  wanted: boolean
+  reconnectTimer: NodeJS.Timeout | undefined
+}
+
+/** Pending backoff wait that `close()` must be able to cut short. */
+interface Wait {
+  readonly timer: NodeJS.Timeout
+  readonly reject: (error: Error) => void
+}
+
+/** Connections to the brokers of one cluster. See the module comment. */
+export class BrokerPool {
+  private readonly options: BrokerPoolOptions
+  private readonly bootstrapAddresses: { host: string; port: number }[]
+  private readonly backoffMs: number
+  private readonly backoffMaxMs: number
+  private readonly background: boolean
+  private readonly random: () => number
+  private readonly nodes = new Map<number, NodeState>()
+  /** Connections still in `connect()`, closed at once by `close()`. */
+  private readonly opening = new Set<Connection>()
+  private readonly waits = new Set<Wait>()
+  private bootstrapConn: Connection | undefined
+  private bootstrapping: Promise<Connection> | undefined
+  private closed = false
+
+  /** @param options see {@link BrokerPoolOptions} */
+  constructor(options: BrokerPoolOptions) {
+    if (options.bootstrapServers.length === 0) throw new RangeError('bootstrapServers: at least one "host:port" is required')
+    this.options = options
+    this.bootstrapAddresses = options.bootstrapServers.map((s) => parseHostPort(s))
+    this.backoffMs = options.reconnectBackoffMs ?? DEFAULT_RECONNECT_BACKOFF_MS
+    this.backoffMaxMs = Math.max(this.backoffMs, options.reconnectBackoffMaxMs ?? DEFAULT_RECONNECT_BACKOFF_MAX_MS)
+    if (!(this.backoffMs >= 0)) throw new RangeError(`reconnectBackoffMs must be >= 0, got ${this.backoffMs}`)
+    this.background = options.reconnectInBackground ?? true
+    this.random = options.random ?? Math.random
+  }
+
+  /** The brokers known from the last {@link updateBrokers}. */
+  get brokers(): BrokerAddress[] {
+    return [...this.nodes.values()].map((n) => n.address)
+  }
+
+  /** Number of open connections (bootstrap included once), for leak checks. */
+  get openConnectionCount(): number {
+    const open = new Set<Connection>()
+    for (const n of this.nodes.values()) if (n.conn?.isReady === true) open.add(n.conn)
+    if (this.bootstrapConn?.isReady === true) open.add(this.bootstrapConn)
+    return open.size + this.opening.size
+  }
+
+  /** The open connection to `nodeId`, if there is one right now (never connects). */
+  readyConnection(nodeId: number): Connection | undefined {
+    const conn = this.nodes.get(nodeId)?.conn
+    return conn?.isReady === true ? conn : undefined
+  }
+
+  /**
+   * Connects to one bootstrap server, trying them all in random order; reuses an open one.
+   * @throws NetworkError listing every server's failure
+   */
+  bootstrap(): Promise<Connection> {
+    if (this.closed) return Promise.reject(this.closedError())
+    if (this.bootstrapConn?.isReady === true) return Promise.resolve(this.bootstrapConn)
+    if (this.bootstrapping !== undefined) return this.bootstrapping
+    const attempt = this.tryBootstrapServers().finally(() => {
+      this.bootstrapping = undefined
+    })
+    this.bootstrapping = attempt
+    return attempt
+  }
+
+  /**
+   * Replaces the known brokers (from a Metadata response). Connections to brokers that left or
+   * moved are closed; new ones are opened lazily.
+   */
+  updateBrokers(brokers: readonly BrokerAddress[]): void {
+    if (this.closed) return
+    const seen = new Set<number>()
+    for (const b of brokers) {
+      seen.add(b.nodeId)
+      const old = this.nodes.get(b.nodeId)
+      if (old !== undefined && old.address.host === b.host && old.address.port === b.port) continue
+      if (old !== undefined) this.dropNode(old)
+      const state: NodeState = {
+        address: { nodeId: b.nodeId, host: b.host, port: b.port },
+        conn: undefined,
+        connecting: undefined,
+        failures: 0,
+        nextAttemptAt: 0,
+        wanted: false,
+        reconnectTimer: undefined,
+      }
+      this.nodes.set(b.nodeId, state)
+      // Reuse the bootstrap connection when it already points at this broker.
+      const boot = this.bootstrapConn
+      if (boot?.isReady === true && boot.host === b.host && boot.port === b.port) this.adopt(state, boot)
+    }
+    for (const [id, state] of this.nodes) {
+      if (!seen.has(id)) {
+        this.dropNode(state)
+        this.nodes.delete(id)
+      }
+    }
+  }
+
+  /**
+   * The connection to broker `nodeId`, opened (after any pending backoff) when there is none.
+   * @throws NetworkError when the broker is unknown or the connection attempt fails
+   */
+  connectionFor(nodeId: number): Promise<Connection> {
+    if (this.closed) return Promise.reject(this.closedError())
+    const state = this.nodes.get(nodeId)
+    if (state === undefined) {
+      return Promise.reject(new NetworkError(`node ${nodeId}`, `unknown broker id ${nodeId}; refresh metadata (known: ${[...this.nodes.keys()].join(', ') || 'none'})`))
+    }
+    if (state.conn?.isReady === true) return Promise.resolve(state.conn)
+    return this.startConnect(state, true)
+  }
+
+  /** Any open connection (a broker's, else the bootstrap one), bootstrapping when there is none. */
+  anyConnection(): Promise<Connection> {
+    if (this.closed) return Promise.reject(this.closedError())
+    const open = [...this.nodes.values()].filter((n) => n.conn?.isReady === true)
+    if (open.length > 0) return Promise.resolve(open[Math.floor(this.random() * open.length)]?.conn as Connection)
+    return this.bootstrap()
+  }
+
+  /** Closes every connection and cancels pending reconnects; pending calls reject. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    const error = this.closedError()
+    for (const w of this.waits) {
+      clearTimeout(w.timer)
+      w.reject(error)
+    }
+    this.waits.clear()
+    for (const state of this.nodes.values()) this.dropNode(state)
+    this.nodes.clear()
+    for (const conn of this.opening) conn.close()
+    this.opening.clear()
+    this.bootstrapConn?.close()
+    this.bootstrapConn = undefined
+    // Let in-progress connects observe the closed state before callers continue.
+    await Promise.allSettled([this.bootstrapping])
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private async tryBootstrapServers(): Promise<Connection> {
+    const order = shuffle(this.bootstrapAddresses, this.random)
+    const failures: string[] = []
+    let lastError: unknown
+    for (const addr of order) {
+      if (this.closed) throw this.closedError()
+      try {
+        const conn = await this.open(addr.host, addr.port, `${addr.host}:${addr.port}`)
+        this.bootstrapConn = conn
+        conn.onClose(() => {
+          if (this.bootstrapConn === conn) this.bootstrapConn = undefined
+        })
+        return conn
+      } catch (err) {
+        lastError = err
+        failures.push(err instanceof Error ? err.message : String(err))
+      }
+    }
+    throw new NetworkError(
+      this.bootstrapAddresses.map((a) => `${a.host}:${a.port}`).join(','),
+      `could not connect to any bootstrap server: ${failures.join('; ')}`,
+      lastError,
+    )
+  }
+
+  /** Opens and handshakes one connection; closes it if the pool closed meanwhile. */
+  private async open(host: string, port: number, label: string): Promise<Connection> {
+    const conn = new Connection({ ...this.options, host, port, brokerLabel: label })
+    this.opening.add(conn)
+    try {
+      await conn.connect()
+    } finally {
+      this.opening.delete(conn)
+    }
+    if (this.closed) {
+      conn.close()
+      throw this.closedError()
+    }
+    return conn
+  }
+
+  private startConnect(state: NodeState, callerWaiting: boolean): Promise<Connection> {
+    if (state.connecting !== undefined) return state.connecting
+    if (state.reconnectTimer !== undefined) {
+      clearTimeout(state.reconnectTimer)
+      state.reconnectTimer = undefined
+    }
+    const { nodeId, host, port } = state.address
+    const attempt = (async (): Promise<Connection> => {
+      const wait = state.nextAttemptAt - Date.now()
+      if (wait > 0) await this.sleep(wait, callerWaiting)
+      try {
+        const conn = await this.open(host, port, `${host}:${port} (node ${nodeId})`)
+        if (this.nodes.get(nodeId) !== state) {
+          conn.close()
+          throw new ConnectionClosedError(`${host}:${port} (node ${nodeId})`, 'broker left the cluster metadata while connecting')
+        }
+        state.failures = 0
+        this.adopt(state, conn)
+        return conn
+      } catch (err) {
+        state.failures++
+        state.nextAttemptAt = Date.now() + this.backoff(state.failures)
+        throw err
+      }
+    })()
+    state.connecting = attempt
+    attempt.then(
+      () => {
+        state.connecting = undefined
+      },
+      () => {
+        state.connecting = undefined
+        // Whoever started this attempt, a broker in use keeps being retried after backoff.
+        if (this.background && state.wanted) this.scheduleReconnect(state)
+      },
+    )
+    return attempt
+  }
+
+  private adopt(state: NodeState, conn: Connection): void {
+    state.conn = conn
+    state.wanted = true
+    conn.onClose((error) => {
+      if (state.conn !== conn) return
+      state.conn = undefined
+      // A clean close (ours, or idle) needs no reconnect; a failure does, after backoff.
+      if (error === undefined || this.closed || this.nodes.get(state.address.nodeId) !== state) return
+      state.nextAttemptAt = Date.now() + this.backoff(Math.max(1, state.failures))
+      if (this.background) this.scheduleReconnect(state)
+    })
+  }
+
+  private scheduleReconnect(state: NodeState): void {
+    if (this.closed || state.reconnectTimer !== undefined || state.connecting !== undefined) return
+    state.reconnectTimer = setTimeout(
+      () => {
+        state.reconnectTimer = undefined
+        if (this.closed || this.nodes.get(state.address.nodeId) !== state || state.conn?.isReady === true) return
+        // A failure reschedules itself (see startConnect).
+        this.startConnect(state, false).catch(() => undefined)
+      },
+      Math.max(0, state.nextAttemptAt - Date.now()),
+    )
+    state.reconnectTimer.unref()
+  }
+
+  private dropNode(state: NodeState): void {
+    if (state.reconnectTimer !== undefined) clearTimeout(state.reconnectTimer)
+    state.reconnectTimer = undefined
+    const conn = state.conn
+    state.conn = undefined
+    // The bootstrap connection may be shared; it is closed by close() itself.
+    if (conn !== undefined && conn !== this.bootstrapConn) conn.close()
+  }
+
+  private backoff(failures: number): number {
+    return reconnectBackoffMs(failures, this.backoffMs, this.backoffMaxMs, this.random)
+  }
+
+  /** A backoff wait; `close()` rejects it. Background waits do not keep the process alive. */
+  private sleep(ms: number, ref: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const wait: Wait = {
+        timer: setTimeout(() => {
+          this.waits.delete(wait)
+          resolve()
+        }, ms),
+        reject,
+      }
+      if (!ref) wait.timer.unref()
+      this.waits.add(wait)
+    })
+  }
+
+  private closedError(): ConnectionClosedError {
+    return new ConnectionClosedError('broker pool', 'the broker pool is closed')
+  }
+}
+
+/** Fisher–Yates shuffle into a new array. */
+function shuffle<T>(items: readonly T[], random: () => number): T[] {
+  const out = items.slice()
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    const t = out[i] as T
+    out[i] = out[j] as T
+    out[j] = t
+  }
+  return out
+}
