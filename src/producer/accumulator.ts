@@ -1,0 +1,178 @@
+import type { BufferPool } from './buffer-pool.js'
+import { ProducerBatch, type RecordMetadata, type SendCallback } from './producer-batch.js'
+import { StickyPartitionState } from './partitioner.js'
+import type { BatchFormat, HeaderPair } from './transport.js'
+
+/** The deque of batches of one partition (Java `RecordAccumulator` per-partition `Deque<ProducerBatch>`). */
+export class PartitionQueue {
+  readonly topic: string
+  readonly partition: number
+  /** `topic\0partition`, the idempotence map key. */
+  readonly key: string
+  /** Batches not in flight, oldest first. Retries are put back at the front. */
+  readonly batches: ProducerBatch[] = []
+
+  constructor(topic: string, partition: number) {
+    this.topic = topic
+    this.partition = partition
+    this.key = `${topic}\u0000${partition}`
+  }
+
+  /** The last batch, if it can still take records. */
+  get openBatch(): ProducerBatch | undefined {
+    const last = this.batches[this.batches.length - 1]
+    return last !== undefined && !last.full && last.builder !== null && last.baseSequence < 0 && last.attempts === 0 ? last : undefined
+  }
+}
+
+class TopicQueues {
+  readonly partitions: Array<PartitionQueue | undefined> = []
+  readonly sticky: StickyPartitionState
+  constructor(batchSize: number) {
+    this.sticky = new StickyPartitionState(batchSize)
+  }
+}
+
+/**
+ * Upper bound of a record's size inside a batch (Kafka record v2: length, attributes, timestamp delta,
+ * offset delta, key, value and headers, each varint at its widest). Used for `maxRequestSize` and to
+ * size a batch for a record larger than `batchSize`.
+ */
+export function estimateRecordSize(key: Buffer | null, value: Buffer | null, headers: HeaderPair[] | null): number {
+  let size = 5 + 1 + 10 + 5 + 5 + (key === null ? 0 : key.length) + 5 + (value === null ? 0 : value.length) + 5
+  if (headers !== null) {
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i] as HeaderPair
+      size += 5 + Buffer.byteLength(h[0], 'utf8') + 5 + (h[1] === null ? 0 : h[1].length)
+    }
+  }
+  return size
+}
+
+/** RecordBatch v2 header size (bytes before the first record). */
+export const RECORD_BATCH_OVERHEAD = 61
+
+/**
+ * Per-partition batches, appended in place (Java `RecordAccumulator`). It knows nothing about
+ * brokers: the sender decides when batches leave.
+ */
+export class RecordAccumulator {
+  /** Partitions with at least one queued batch (the sender scans only these). */
+  readonly nonEmpty = new Set<PartitionQueue>()
+  /** Every batch not yet completed, in creation order (flush watches the oldest). */
+  readonly incomplete = new Set<ProducerBatch>()
+  private readonly topics = new Map<string, TopicQueues>()
+  private readonly batchSize: number
+  private readonly format: BatchFormat
+  private readonly pool: BufferPool
+
+  constructor(batchSize: number, format: BatchFormat, pool: BufferPool) {
+    this.batchSize = batchSize
+    this.format = format
+    this.pool = pool
+  }
+
+  private topicQueues(topic: string): TopicQueues {
+    let t = this.topics.get(topic)
+    if (t === undefined) {
+      t = new TopicQueues(this.batchSize)
+      this.topics.set(topic, t)
+    }
+    return t
+  }
+
+  /** The queue of one partition, created on first use. */
+  queue(topic: string, partition: number): PartitionQueue {
+    const t = this.topicQueues(topic)
+    let q = t.partitions[partition]
+    if (q === undefined) {
+      q = new PartitionQueue(topic, partition)
+      t.partitions[partition] = q
+    }
+    return q
+  }
+
+  /** The sticky partitioner state of a topic. */
+  sticky(topic: string): StickyPartitionState {
+    return this.topicQueues(topic).sticky
+  }
+
+  /** Bytes to reserve from `bufferMemory` for a new batch that must hold a record of `recordSize`. */
+  batchBytesFor(recordSize: number): number {
+    return Math.max(this.batchSize, recordSize + RECORD_BATCH_OVERHEAD)
+  }
+
+  /** Appends to the partition's open batch; false if there is none or the record does not fit. */
+  tryAppend(
+    q: PartitionQueue,
+    timestamp: number,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: HeaderPair[] | null,
+    callback: SendCallback | null,
+    resolve: ((m: RecordMetadata) => void) | null,
+    reject: ((e: Error) => void) | null,
+  ): boolean {
+    const open = q.openBatch
+    return open !== undefined && open.tryAppend(timestamp, key, value, headers, callback, resolve, reject)
+  }
+
+  /**
+   * Opens a new batch with `reservedBytes` already taken from the pool and appends the record to it.
+   * Returns the new batch.
+   */
+  appendNewBatch(
+    q: PartitionQueue,
+    reservedBytes: number,
+    nowMs: number,
+    timestamp: number,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: HeaderPair[] | null,
+    callback: SendCallback | null,
+    resolve: ((m: RecordMetadata) => void) | null,
+    reject: ((e: Error) => void) | null,
+  ): ProducerBatch {
+    const last = q.batches[q.batches.length - 1]
+    if (last !== undefined) last.full = true
+    const batch = new ProducerBatch(q.topic, q.partition, this.format.create(reservedBytes), nowMs, reservedBytes)
+    if (!batch.tryAppend(timestamp, key, value, headers, callback, resolve, reject)) {
+      this.pool.release(reservedBytes)
+      throw new Error(`internal: a record of ${estimateRecordSize(key, value, headers)} bytes did not fit an empty batch of ${reservedBytes} bytes`)
+    }
+    q.batches.push(batch)
+    this.nonEmpty.add(q)
+    this.incomplete.add(batch)
+    return batch
+  }
+
+  /**
+   * Puts a batch that failed back for a retry (Java `reenqueue`). With idempotence it goes in sequence
+   * order among batches that already have sequences, so retries leave in the order they were first
+   * sent (Java `insertInSequenceOrder`); without, at the front.
+   */
+  reenqueue(q: PartitionQueue, batch: ProducerBatch, inSequenceOrder: boolean): void {
+    batch.inFlight = false
+    if (!inSequenceOrder || batch.baseSequence < 0) q.batches.unshift(batch)
+    else {
+      let i = 0
+      while (i < q.batches.length) {
+        const b = q.batches[i] as ProducerBatch
+        if (b.baseSequence < 0 || b.baseSequence > batch.baseSequence) break
+        i++
+      }
+      q.batches.splice(i, 0, batch)
+    }
+    this.nonEmpty.add(q)
+  }
+
+  /** Forgets a completed batch and returns its memory to the pool. */
+  completed(batch: ProducerBatch): void {
+    if (this.incomplete.delete(batch)) this.pool.release(batch.reservedBytes)
+  }
+
+  /** All queued (not in-flight) batches. */
+  *queuedBatches(): Generator<[PartitionQueue, ProducerBatch]> {
+    for (const q of this.nonEmpty) for (const b of q.batches) yield [q, b]
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Errors the producer reports to callers. Every class carries a stable `name`; errors that come from a
+ * broker keep the Kafka error name and code (see `src/protocol/errors.ts`) on `cause`.
+ */
+
+/** Base class of every error kafka-wire's producer raises itself. */
+export class KafkaWireError extends Error {
+  /** True when the same operation may succeed if tried again. */
+  readonly retriable: boolean
+  constructor(message: string, options?: { cause?: unknown; retriable?: boolean }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined)
+    this.name = new.target.name
+    this.retriable = options?.retriable ?? false
+  }
+}
+
+/** An option passed to `new Producer()` is unknown, of the wrong type, out of range or conflicting. */
+export class ConfigError extends KafkaWireError {
+  /** The option at fault, in kafka-wire's camelCase (the Java name is in the message). */
+  readonly option: string
+  constructor(option: string, message: string) {
+    super(`invalid option ${option}: ${message}`)
+    this.option = option
+  }
+}
+
+/** A record (or its serialized size) exceeds `maxRequestSize` (Java `max.request.size`) or `bufferMemory`. */
+export class RecordTooLargeError extends KafkaWireError {
+  /** Estimated size of the record in a batch, in bytes. */
+  readonly size: number
+  /** The limit it exceeded. */
+  readonly limit: number
+  constructor(size: number, limit: number, option: string) {
+    super(`the record is ${size} bytes when serialized, which is larger than ${option} (${limit})`)
+    this.size = size
+    this.limit = limit
+  }
+}
+
+/**
+ * A bounded wait ran out. `option` names the setting that bounded it (`maxBlockMs`, `deliveryTimeoutMs`,
+ * `requestTimeoutMs`, `timeoutMs` of `close()`), so the fix is obvious from the message.
+ */
+export class TimeoutError extends KafkaWireError {
+  /** The option whose limit was reached. */
+  readonly option: string
+  /** The limit, in milliseconds. */
+  readonly timeoutMs: number
+  constructor(option: string, timeoutMs: number, what: string, cause?: unknown) {
+    super(`${what} (${option}=${timeoutMs} ms)`, { cause, retriable: true })
+    this.option = option
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** `send()` after `close()` began, or a pending record failed because the producer closed. */
+export class ProducerClosedError extends KafkaWireError {
+  constructor(message = 'the producer is closed') {
+    super(message)
+  }
+}
+
+/**
+ * Another producer instance with the same producer id and a newer epoch exists, or the broker says our
+ * epoch is invalid (INVALID_PRODUCER_EPOCH 47 / PRODUCER_FENCED 90). Fatal: every pending send fails.
+ */
+export class ProducerFencedError extends KafkaWireError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause })
+  }
+}
+
+/** The explicit `partition` of a record is not a partition of its topic. */
+export class InvalidPartitionError extends KafkaWireError {
+  readonly topic: string
+  readonly partition: number
+  constructor(topic: string, partition: number, numPartitions?: number) {
+    super(
+      numPartitions === undefined
+        ? `record.partition must be a non-negative integer, got ${String(partition)} (topic "${topic}")`
+        : `partition ${partition} of topic "${topic}" does not exist (the topic has ${numPartitions} partitions: 0..${numPartitions - 1})`,
+    )
+    this.topic = topic
+    this.partition = partition
+  }
+}
+
+/** The record itself is malformed (missing topic, value not serializable…). */
+export class InvalidRecordError extends KafkaWireError {}
+
+/** The broker reported an error for a topic's metadata that will not go away by retrying. */
+export class TopicMetadataError extends KafkaWireError {
+  readonly topic: string
+  constructor(topic: string, message: string, cause?: unknown) {
+    super(`topic "${topic}": ${message}`, { cause })
+    this.topic = topic
+  }
+}
+
+/** A feature the caller asked for is not implemented yet. */
+export class NotImplementedError extends KafkaWireError {}

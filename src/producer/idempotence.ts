@@ -1,0 +1,337 @@
+import { errorInfo } from '../protocol/errors.js'
+import { ProducerFencedError } from './errors.js'
+import type { ProducerBatch } from './producer-batch.js'
+import type { InitProducerIdResult } from './transport.js'
+
+/** Sequence numbers wrap from INT32_MAX to 0 (the broker accepts next = 0 after INT32_MAX). */
+export function incrementSequence(sequence: number, increment: number): number {
+  return (sequence + increment) % 2147483648
+}
+
+const INT16_MAX = 32767
+/** Broker-side `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`. */
+export const MAX_IN_FLIGHT_BATCHES_PER_PARTITION = 5
+
+// Error codes the state machine treats specially (names from src/protocol/errors.ts).
+export const OUT_OF_ORDER_SEQUENCE_NUMBER = 45
+export const DUPLICATE_SEQUENCE_NUMBER = 46
+export const INVALID_PRODUCER_EPOCH = 47
+export const UNKNOWN_PRODUCER_ID = 59
+export const PRODUCER_FENCED = 90
+const CLUSTER_AUTHORIZATION_FAILED = 31
+
+/** Per-partition idempotence state (Java `TxnPartitionEntry`). */
+export class PartitionSequenceState {
+  /** Producer id/epoch the sequences below belong to. */
+  producerId = -1n
+  producerEpoch = -1
+  nextSequence = 0
+  lastAckedSequence = -1
+  /** Batches that have a sequence and are not completed, ordered by base sequence (insertion order). */
+  readonly inFlight: ProducerBatch[] = []
+  /** An expired batch may or may not have been written (Java `markSequenceUnresolved`). */
+  unresolved = false
+  /** The next sequence expected if the unresolved batch was written. */
+  unresolvedNextSequence = -1
+}
+
+/** The outcome of an error response for one batch. */
+export type BatchErrorAction = 'retry' | 'fail' | 'success' | 'fatal'
+
+/**
+ * The idempotent producer's state machine (Java `TransactionManager` without transactions, KIP-98 and
+ * KIP-360): producer id and epoch, per-partition sequences assigned when a batch is drained, in-flight
+ * ordering, local epoch bumps and fencing.
+ */
+export class IdempotenceManager {
+  producerId = -1n
+  producerEpoch = -1
+  private initializing: Promise<void> | null = null
+  private aborted: Error | null = null
+  private fatal: Error | null = null
+  private readonly partitions = new Map<string, PartitionSequenceState>()
+  /** Partitions that asked for an epoch bump since the last bump (Java `partitionsToRewriteSequences`). */
+  private readonly bumpRequests = new Set<string>()
+  private bumpRequired = false
+
+  /** The producer id is known and usable. */
+  get hasProducerId(): boolean {
+    return this.producerId >= 0n && this.fatal === null
+  }
+
+  /** The fatal error (fenced), once there is one. */
+  get fatalError(): Error | null {
+    return this.fatal
+  }
+
+  /** State of one partition, created on first use. */
+  partition(topic: string, partition: number): PartitionSequenceState {
+    const key = `${topic}\u0000${partition}`
+    let s = this.partitions.get(key)
+    if (s === undefined) {
+      s = new PartitionSequenceState()
+      this.partitions.set(key, s)
+    }
+    return s
+  }
+
+  /**
+   * Gets a producer id once (InitProducerId with -1/-1, or with the current id/epoch after epoch
+   * exhaustion), retrying retriable errors with backoff until `deadlineMs`. Concurrent callers share
+   * the attempt.
+   */
+  ensureProducerId(init: (producerId: bigint, epoch: number) => Promise<InitProducerIdResult>, backoffMs: (attempt: number) => number, isRetriableFailure: (err: unknown) => boolean): Promise<void> {
+    if (this.fatal !== null) return Promise.reject(this.fatal)
+    if (this.producerId >= 0n) return Promise.resolve()
+    if (this.initializing !== null) return this.initializing
+    const run = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        if (this.aborted !== null) throw this.aborted
+        let res: InitProducerIdResult | undefined
+        try {
+          res = await init(-1n, -1)
+        } catch (err) {
+          if (!isRetriableFailure(err)) throw err
+        }
+        if (res !== undefined) {
+          if (res.errorCode === 0) {
+            this.setProducerIdAndEpoch(res.producerId, res.producerEpoch)
+            return
+          }
+          const info = errorInfo(res.errorCode)
+          if (res.errorCode === INVALID_PRODUCER_EPOCH || res.errorCode === PRODUCER_FENCED) {
+            this.fatal = new ProducerFencedError(`InitProducerId failed: ${info.name} (${res.errorCode})`)
+            throw this.fatal
+          }
+          // Java retries any retriable error, including COORDINATOR_LOAD_IN_PROGRESS and CONCURRENT_TRANSACTIONS.
+          if (!info.retriable && res.errorCode !== 51) throw new Error(`InitProducerId failed: ${info.name} (${res.errorCode})`)
+        }
+        await new Promise((r) => setTimeout(r, backoffMs(attempt)))
+      }
+    }
+    this.initializing = run().finally(() => {
+      this.initializing = null
+    })
+    return this.initializing
+  }
+
+  /** Installs a producer id and epoch (InitProducerId result or a test). */
+  setProducerIdAndEpoch(producerId: bigint, epoch: number): void {
+    this.producerId = producerId
+    this.producerEpoch = epoch
+  }
+
+  /**
+   * Java `shouldStopDrainBatchesForPartition`, inverted: may the head batch of this partition be put
+   * in a request now?
+   */
+  canDrain(s: PartitionSequenceState, head: ProducerBatch): boolean {
+    if (!this.hasProducerId) return false
+    if (head.baseSequence < 0) {
+      // A new batch: never behind an unresolved sequence, and never with sequence 0 of a new epoch
+      // while batches of the old epoch may still be written.
+      if (s.unresolved) return false
+      // The broker remembers the last 5 batches per producer (duplicate detection): never more in flight.
+      if (s.inFlight.length >= MAX_IN_FLIGHT_BATCHES_PER_PARTITION) return false
+      if (s.inFlight.length > 0 && (s.producerId !== this.producerId || s.producerEpoch !== this.producerEpoch)) return false
+      return true
+    }
+    // A retry goes only when it is the first in line; this keeps sequences in order on the broker.
+    const first = s.inFlight[0]
+    return first === undefined || first === head
+  }
+
+  /**
+   * Stamps a newly drained batch with id, epoch and the partition's next sequence, advances the
+   * sequence and registers the batch in flight (Java `RecordAccumulator.drainBatchesForOneNode`).
+   * A batch that already has a sequence keeps it: changing it could create duplicates.
+   */
+  assignSequence(s: PartitionSequenceState, batch: ProducerBatch): void {
+    if (batch.baseSequence >= 0) return
+    if (s.producerId !== this.producerId || s.producerEpoch !== this.producerEpoch) {
+      // Lazy move to the current id/epoch: sequences restart at 0 (Java maybeUpdateProducerIdAndEpoch).
+      s.producerId = this.producerId
+      s.producerEpoch = this.producerEpoch
+      s.nextSequence = 0
+      s.lastAckedSequence = -1
+    }
+    batch.producerId = this.producerId
+    batch.producerEpoch = this.producerEpoch
+    batch.baseSequence = s.nextSequence
+    s.nextSequence = incrementSequence(s.nextSequence, batch.recordCount)
+    s.inFlight.push(batch)
+  }
+
+  /** A batch was acknowledged. */
+  onSuccess(s: PartitionSequenceState, batch: ProducerBatch): void {
+    this.removeInFlight(s, batch)
+    if (batch.producerId === s.producerId && batch.producerEpoch === s.producerEpoch) {
+      const last = batch.lastSequence
+      if (s.lastAckedSequence < 0 || last > s.lastAckedSequence || s.lastAckedSequence - last > 1073741824) s.lastAckedSequence = last
+    }
+    this.maybeResolve(s)
+  }
+
+  /**
+   * Classifies an error for an idempotent batch (Java `TransactionManager.canRetry` and
+   * `handleFailedBatch`, non-transactional). `canRetryOtherwise` says whether retries and the delivery
+   * timeout still allow a retry.
+   */
+  onError(s: PartitionSequenceState, batch: ProducerBatch, errorCode: number, canRetryOtherwise: boolean, key: string): BatchErrorAction {
+    if (errorCode === DUPLICATE_SEQUENCE_NUMBER) {
+      this.onSuccess(s, batch)
+      return 'success'
+    }
+    if (errorCode === INVALID_PRODUCER_EPOCH || errorCode === PRODUCER_FENCED || errorCode === CLUSTER_AUTHORIZATION_FAILED) {
+      this.fatal = new ProducerFencedError(`the producer was fenced: ${errorInfo(errorCode).name} (${errorCode}) on ${batch.topic}-${batch.partition}`)
+      this.removeInFlight(s, batch)
+      return 'fatal'
+    }
+    if (canRetryOtherwise && (errorCode === UNKNOWN_PRODUCER_ID || errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER)) {
+      // Already rewritten by a bump, or sent under an older epoch: just retry with the new state.
+      if (batch.sequenceReset || batch.producerEpoch !== this.producerEpoch || batch.producerId !== this.producerId) return 'retry'
+      if (errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER) {
+        const first = s.inFlight[0]
+        const isNext = batch.baseSequence === incrementSequence(s.lastAckedSequence, 1) || (s.lastAckedSequence < 0 && batch.baseSequence === 0)
+        // Java TransactionManager.canRetry: an OOSN for a batch that is not the next expected sequence
+        // is collateral damage of an earlier failure (or a stale answer); retry it in sequence order
+        // without touching the epoch. A bump here could write the same records twice.
+        if ((first !== undefined && first !== batch) || (!s.unresolved && !isNext)) return 'retry'
+      }
+      // The next expected batch is refused (or the broker lost our producer state): bump the epoch
+      // locally and restart this partition's sequences (KIP-360).
+      this.requestEpochBump(key)
+      return 'retry'
+    }
+    if (canRetryOtherwise && errorInfo(errorCode).retriable) return 'retry'
+    // Final failure of a batch that had a sequence: the sequence chain has a hole, so bump (Java
+    // handleFailedBatch for the idempotent producer).
+    this.removeInFlight(s, batch)
+    if (batch.baseSequence >= 0 && batch.producerEpoch === this.producerEpoch && batch.producerId === this.producerId) this.requestEpochBump(key)
+    return 'fail'
+  }
+
+  /**
+   * A batch that had been sent expired (delivery timeout) without an answer: we cannot know whether the
+   * broker wrote it (Java `markSequenceUnresolved`).
+   */
+  onExpired(s: PartitionSequenceState, batch: ProducerBatch, key: string): void {
+    const wasInFlight = s.inFlight.includes(batch)
+    this.removeInFlight(s, batch)
+    if (!wasInFlight || batch.producerEpoch !== this.producerEpoch || batch.producerId !== this.producerId) return
+    s.unresolved = true
+    const next = incrementSequence(batch.baseSequence, batch.recordCount)
+    if (s.unresolvedNextSequence < 0 || next > s.unresolvedNextSequence) s.unresolvedNextSequence = next
+    this.maybeResolve(s, key)
+  }
+
+  /** Marks the epoch for a bump at the next sender cycle and remembers the partition to rewrite. */
+  requestEpochBump(key: string): void {
+    this.bumpRequired = true
+    this.bumpRequests.add(key)
+  }
+
+  /** True when `bumpEpochIfNeeded` has work to do. */
+  get epochBumpRequired(): boolean {
+    return this.bumpRequired
+  }
+
+  /**
+   * KIP-360 for the idempotent producer: epoch + 1 locally (no request), then the partitions that asked
+   * restart their in-flight batches at sequence 0, 1, … Returns the batches whose producer state
+   * changed (their built bytes must be re-stamped), or `'reinit'` when the epoch is exhausted and a
+   * new producer id is needed.
+   */
+  bumpEpochIfNeeded(): ProducerBatch[] | 'reinit' {
+    if (!this.bumpRequired) return []
+    this.bumpRequired = false
+    if (this.producerEpoch >= INT16_MAX - 1) {
+      this.producerId = -1n
+      this.producerEpoch = -1
+      // A new producer id starts every partition over; batches waiting for a retry get new sequences.
+      for (const s of this.partitions.values()) {
+        for (const b of s.inFlight) {
+          b.baseSequence = -1
+          b.producerId = -1n
+          b.producerEpoch = -1
+        }
+        s.inFlight.length = 0
+        s.producerId = -1n
+        s.unresolved = false
+      }
+      this.bumpRequests.clear()
+      return 'reinit'
+    }
+    this.producerEpoch++
+    const rewritten: ProducerBatch[] = []
+    for (const key of this.bumpRequests) {
+      const s = this.partitions.get(key)
+      if (s === undefined) continue
+      let seq = 0
+      for (const b of s.inFlight) {
+        b.producerId = this.producerId
+        b.producerEpoch = this.producerEpoch
+        b.baseSequence = seq
+        b.sequenceReset = true
+        seq = incrementSequence(seq, b.recordCount)
+        rewritten.push(b)
+      }
+      s.producerId = this.producerId
+      s.producerEpoch = this.producerEpoch
+      s.nextSequence = seq
+      s.lastAckedSequence = -1
+      s.unresolved = false
+      s.unresolvedNextSequence = -1
+    }
+    this.bumpRequests.clear()
+    return rewritten
+  }
+
+  /**
+   * A batch the broker refused as too large was split (Java `splitAndReenqueue`): the parts take over
+   * its place in flight and its sequence range, so later batches stay valid.
+   */
+  replaceSplit(s: PartitionSequenceState, original: ProducerBatch, parts: ProducerBatch[]): void {
+    let seq = original.baseSequence
+    for (const p of parts) {
+      p.producerId = original.producerId
+      p.producerEpoch = original.producerEpoch
+      p.baseSequence = seq
+      seq = incrementSequence(seq, p.recordCount)
+    }
+    const i = s.inFlight.indexOf(original)
+    if (i >= 0) s.inFlight.splice(i, 1, ...parts)
+  }
+
+  /** Stops a running InitProducerId retry loop (producer closing). */
+  abort(err: Error): void {
+    this.aborted = err
+  }
+
+  /** Fails the state machine (used when InitProducerId fails fatally). */
+  setFatal(err: Error): void {
+    this.fatal = err
+  }
+
+  // Java maybeResolveSequences: once nothing is in flight, an unresolved sequence is either proven
+  // written (later batches were acknowledged after it) or needs an epoch bump.
+  private maybeResolve(s: PartitionSequenceState, key?: string): void {
+    if (!s.unresolved || s.inFlight.length > 0) return
+    if (s.lastAckedSequence >= 0 && incrementSequence(s.lastAckedSequence, 1) === s.nextSequence) {
+      s.unresolved = false
+      s.unresolvedNextSequence = -1
+      return
+    }
+    for (const [k, v] of this.partitions) {
+      if (v === s) {
+        this.requestEpochBump(key ?? k)
+        break
+      }
+    }
+  }
+
+  private removeInFlight(s: PartitionSequenceState, batch: ProducerBatch): void {
+    const i = s.inFlight.indexOf(batch)
+    if (i >= 0) s.inFlight.splice(i, 1)
+  }
+}

@@ -1,0 +1,237 @@
+import { errorInfo } from '../protocol/errors.js'
+import { TimeoutError, TopicMetadataError } from './errors.js'
+import type { ProducerLogger } from './logger.js'
+import type { MetadataResult, ProducerTransport } from './transport.js'
+
+/** What the producer knows about one topic. */
+export class TopicMetadata {
+  readonly topic: string
+  readonly numPartitions: number
+  /** Leader node id per partition, -1 when unknown. */
+  readonly leaders: Int32Array
+  readonly leaderEpochs: Int32Array
+  /** Partitions with a known leader (the sticky partitioner picks among these). */
+  available: number[]
+
+  constructor(topic: string, numPartitions: number) {
+    this.topic = topic
+    this.numPartitions = numPartitions
+    this.leaders = new Int32Array(numPartitions).fill(-1)
+    this.leaderEpochs = new Int32Array(numPartitions).fill(-1)
+    this.available = []
+  }
+
+  recomputeAvailable(): void {
+    const a: number[] = []
+    for (let p = 0; p < this.numPartitions; p++) if ((this.leaders[p] as number) >= 0) a.push(p)
+    this.available = a
+  }
+}
+
+interface Waiter {
+  resolve: (m: TopicMetadata) => void
+  reject: (e: Error) => void
+  timer: NodeJS.Timeout
+}
+
+// Topic errors that no retry fixes (Java: InvalidTopicException, TopicAuthorizationException).
+const FATAL_TOPIC_ERRORS = new Set([17, 29])
+
+/**
+ * The producer's metadata cache (Java `ProducerMetadata`): topics are fetched on demand, refreshed on
+ * errors and every `metadataMaxAgeMs`. Waiters for an unknown topic are bounded by `maxBlockMs`.
+ */
+export class ProducerMetadata {
+  private readonly topics = new Map<string, TopicMetadata>()
+  private readonly wanted = new Set<string>()
+  private readonly waiters = new Map<string, Waiter[]>()
+  private readonly lastErrors = new Map<string, string>()
+  private inProgress = false
+  private pending = false
+  private retryTimer: NodeJS.Timeout | null = null
+  private lastRefreshMs = 0
+  private lastAttemptMs = 0
+  private closed = false
+
+  constructor(
+    private readonly transport: ProducerTransport,
+    private readonly maxAgeMs: number,
+    private readonly retryBackoffMs: number,
+    private readonly maxBlockMs: number,
+    private readonly logger: ProducerLogger,
+    /** Called after each successful update (the sender wakes up). */
+    private readonly onUpdate: () => void,
+  ) {}
+
+  /** Cached metadata of a topic, if any. */
+  get(topic: string): TopicMetadata | undefined {
+    return this.topics.get(topic)
+  }
+
+  /** Milliseconds since the last successful refresh. */
+  ageMs(now = Date.now()): number {
+    return this.lastRefreshMs === 0 ? 0 : now - this.lastRefreshMs
+  }
+
+  /**
+   * Waits for metadata of `topic` (auto-created by the broker if allowed), up to `maxBlockMs` minus
+   * what the caller already waited. Rejects with `TimeoutError` naming the topic and `maxBlockMs`, or
+   * at once with `TopicMetadataError` for an invalid or unauthorized topic.
+   */
+  waitFor(topic: string, alreadyWaitedMs = 0): Promise<TopicMetadata> {
+    const known = this.topics.get(topic)
+    if (known !== undefined) return Promise.resolve(known)
+    this.wanted.add(topic)
+    return new Promise<TopicMetadata>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const list = this.waiters.get(topic)
+          if (list !== undefined) {
+            const i = list.indexOf(waiter)
+            if (i >= 0) list.splice(i, 1)
+            if (list.length === 0) this.waiters.delete(topic)
+          }
+          const last = this.lastErrors.get(topic)
+          reject(new TimeoutError('maxBlockMs', this.maxBlockMs, `topic "${topic}" not present in metadata after maxBlockMs${last !== undefined ? ` (last error: ${last})` : ''}`))
+        }, Math.max(0, this.maxBlockMs - alreadyWaitedMs)),
+      }
+      let list = this.waiters.get(topic)
+      if (list === undefined) this.waiters.set(topic, (list = []))
+      list.push(waiter)
+      this.requestUpdate()
+    })
+  }
+
+  /** Asks for a refresh of every known topic (coalesced; at most one per `retryBackoffMs`). */
+  requestUpdate(): void {
+    if (this.closed) return
+    this.pending = true
+    if (this.inProgress || this.retryTimer !== null) return
+    const wait = this.lastAttemptMs + this.retryBackoffMs - Date.now()
+    if (wait > 0) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null
+        void this.refresh()
+      }, wait)
+      return
+    }
+    void this.refresh()
+  }
+
+  /** Refreshes when the cache is older than `metadataMaxAgeMs` (called from the sender loop). */
+  maybeRefresh(now: number): void {
+    if (this.topics.size > 0 && now - this.lastRefreshMs >= this.maxAgeMs) this.requestUpdate()
+  }
+
+  /** KIP-951: the broker told us the new leader with NOT_LEADER_OR_FOLLOWER; use it without a refresh. */
+  updateLeader(topic: string, partition: number, leaderId: number, leaderEpoch: number): boolean {
+    const t = this.topics.get(topic)
+    if (t === undefined || partition >= t.numPartitions) return false
+    if (leaderEpoch < (t.leaderEpochs[partition] as number)) return false
+    t.leaders[partition] = leaderId
+    t.leaderEpochs[partition] = leaderEpoch
+    t.recomputeAvailable()
+    return true
+  }
+
+  /** Forgets the leader of a partition (so nothing is sent to it until the next refresh). */
+  invalidateLeader(topic: string, partition: number): void {
+    const t = this.topics.get(topic)
+    if (t === undefined || partition >= t.numPartitions) return
+    t.leaders[partition] = -1
+    t.recomputeAvailable()
+  }
+
+  /** Stops timers and fails waiters. */
+  close(err: Error): void {
+    this.closed = true
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+    for (const list of this.waiters.values()) {
+      for (const w of list) {
+        clearTimeout(w.timer)
+        w.reject(err)
+      }
+    }
+    this.waiters.clear()
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.closed || this.inProgress) return
+    this.inProgress = true
+    this.pending = false
+    this.lastAttemptMs = Date.now()
+    const topics = [...this.wanted]
+    let again = false
+    try {
+      const res = await this.transport.metadata(topics)
+      if (this.closed) return
+      again = this.apply(res)
+      this.lastRefreshMs = Date.now()
+    } catch (err) {
+      again = true
+      this.logger.debug('metadata request failed; will retry', { topics, error: err })
+      for (const t of topics) this.lastErrors.set(t, err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+    } finally {
+      this.inProgress = false
+    }
+    this.onUpdate()
+    if (again || this.pending || this.waiters.size > 0) this.requestUpdate()
+  }
+
+  /** Applies a response; true when another refresh is needed (missing leaders, retriable errors). */
+  private apply(res: MetadataResult): boolean {
+    this.transport.updateBrokers(res.brokers)
+    let again = false
+    for (const t of res.topics) {
+      if (t.errorCode !== 0) {
+        const info = errorInfo(t.errorCode)
+        this.lastErrors.set(t.topic, `${info.name} (${t.errorCode})`)
+        if (FATAL_TOPIC_ERRORS.has(t.errorCode)) {
+          this.wanted.delete(t.topic)
+          this.topics.delete(t.topic)
+          this.failWaiters(t.topic, new TopicMetadataError(t.topic, `${info.name} (${t.errorCode})`))
+        } else again = true
+        continue
+      }
+      if (t.partitions.length === 0) {
+        again = true
+        continue
+      }
+      const old = this.topics.get(t.topic)
+      const n = Math.max(t.partitions.length, old?.numPartitions ?? 0)
+      const md = old !== undefined && old.numPartitions === n ? old : new TopicMetadata(t.topic, n)
+      for (const p of t.partitions) {
+        if (p.partition < 0 || p.partition >= n) continue
+        const leader = p.errorCode === 0 || p.leaderId >= 0 ? p.leaderId : -1
+        md.leaders[p.partition] = leader
+        md.leaderEpochs[p.partition] = p.leaderEpoch
+        if (leader < 0) again = true
+      }
+      md.recomputeAvailable()
+      this.topics.set(t.topic, md)
+      this.lastErrors.delete(t.topic)
+      const list = this.waiters.get(t.topic)
+      if (list !== undefined) {
+        this.waiters.delete(t.topic)
+        for (const w of list) {
+          clearTimeout(w.timer)
+          w.resolve(md)
+        }
+      }
+    }
+    return again
+  }
+
+  private failWaiters(topic: string, err: Error): void {
+    const list = this.waiters.get(topic)
+    if (list === undefined) return
+    this.waiters.delete(topic)
+    for (const w of list) {
+      clearTimeout(w.timer)
+      w.reject(err)
+    }
+  }
+}

@@ -1,0 +1,530 @@
+import { RecordAccumulator, estimateRecordSize, RECORD_BATCH_OVERHEAD, type PartitionQueue } from './accumulator.js'
+import { BufferPool } from './buffer-pool.js'
+import { resolveConfig, type ProducerOptions, type ResolvedConfig } from './config.js'
+import { InvalidPartitionError, InvalidRecordError, ProducerClosedError, RecordTooLargeError, TimeoutError } from './errors.js'
+import { IdempotenceManager } from './idempotence.js'
+import { Interceptors, type ProducerInterceptor } from './interceptors.js'
+import { ProducerLogger, defaultLogger } from './logger.js'
+import { ProducerMetadata, type TopicMetadata } from './metadata.js'
+import { ProducerMetrics, channels, type ProducerMetricsSnapshot } from './metrics.js'
+import { partitionForKey } from './partitioner.js'
+import type { CompletionListener, RecordMetadata, SendCallback } from './producer-batch.js'
+import { Sender } from './sender.js'
+import { resolveSerializer, toBytes, type Serializer } from './serializers.js'
+import type { BatchFormat, HeaderPair, ProducerTransport } from './transport.js'
+import { createKafkaTransport, createBatchFormat } from './kafka-transport.js'
+
+/** A header value as callers give it. */
+export type HeaderValue = Buffer | Uint8Array | string | null
+
+/**
+ * Record headers: an object (an array value gives repeated keys) or `[key, value]` pairs (repeated
+ * keys allowed, order kept).
+ */
+export type RecordHeaders = Record<string, HeaderValue | HeaderValue[]> | ReadonlyArray<readonly [string, HeaderValue]>
+
+/** A record to send (Java `ProducerRecord`). `topic` and `value` are required; `value` may be null. */
+export interface ProducerRecord<K = Buffer | Uint8Array | string | null, V = Buffer | Uint8Array | string | null> {
+  topic: string
+  value: V
+  key?: K
+  /** Explicit partition; out of range rejects with `InvalidPartitionError`. */
+  partition?: number
+  /** Milliseconds since the epoch (or a Date). Default: now. */
+  timestamp?: number | Date
+  headers?: RecordHeaders
+}
+
+/** Options of `close()`. */
+export interface CloseOptions {
+  /** How long to wait for pending records before failing them. Default: wait until all settle (bounded by `deliveryTimeoutMs`). */
+  timeoutMs?: number
+}
+
+// Internal: a send waiting for metadata or memory.
+interface PendingSend {
+  topic: string
+  explicitPartition: number | undefined
+  key: Buffer | null
+  value: Buffer | null
+  headers: HeaderPair[] | null
+  timestamp: number
+  size: number
+  startMs: number
+  callback: SendCallback | null
+  resolve: ((m: RecordMetadata) => void) | null
+  reject: ((e: Error) => void) | null
+}
+
+const noop = (): void => {}
+
+/** FIFO of blocked sends; `shift()` is O(1) (Array#shift is O(n) on long arrays). */
+class SendQueue {
+  private items: PendingSend[] = []
+  private head = 0
+  /** Sends ever pushed / served, so flush() can wait for exactly the sends made before it. */
+  pushed = 0
+  private served = 0
+  private waiters: Array<{ target: number; resolve: () => void }> = []
+
+  /** Resolves once the first `target` sends ever pushed were served. */
+  waitServed(target: number): Promise<void> {
+    if (this.served >= target) return Promise.resolve()
+    return new Promise((resolve) => this.waiters.push({ target, resolve }))
+  }
+
+  get length(): number {
+    return this.items.length - this.head
+  }
+
+  push(s: PendingSend): void {
+    this.items.push(s)
+    this.pushed++
+  }
+
+  peek(): PendingSend {
+    return this.items[this.head] as PendingSend
+  }
+
+  shift(): void {
+    this.served++
+    if (this.waiters.length > 0) {
+      const still = []
+      for (const w of this.waiters) {
+        if (w.target <= this.served) w.resolve()
+        else still.push(w)
+      }
+      this.waiters = still
+    }
+    this.head++
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+  }
+}
+
+/** Internal seams for tests: replace the transport or batch format. */
+export interface ProducerInternals {
+  transport?: ProducerTransport
+  format?: BatchFormat
+}
+
+/**
+ * A Kafka producer (Java `KafkaProducer`): records are serialized, partitioned and appended to
+ * per-partition batches; a sender loop sends ready batches per leader broker.
+ *
+ * Ordering: records of one partition are delivered in send order. Without idempotence and with more
+ * than one request in flight (`maxInFlightRequestsPerConnection` > 1), a retried batch may land after
+ * a later one. With idempotence (the default) order is kept with up to 5 requests in flight.
+ *
+ * @typeParam K - key type the caller passes (anything when a `keySerializer` is configured)
+ * @typeParam V - value type
+ */
+export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint8Array | string | null> {
+  /** The validated configuration. */
+  readonly config: Readonly<ResolvedConfig>
+  private readonly logger: ProducerLogger
+  private readonly keySerializer: Serializer<unknown> | undefined
+  private readonly valueSerializer: Serializer<unknown> | undefined
+  private readonly interceptors: Interceptors<ProducerRecord<K, V>, RecordMetadata>
+  private readonly customPartitioner: ProducerOptions['partitioner']
+  private readonly transport: ProducerTransport
+  private readonly pool: BufferPool
+  private readonly accumulator: RecordAccumulator
+  private readonly metadata: ProducerMetadata
+  private readonly sender: Sender
+  private readonly metricsState = new ProducerMetrics()
+  private readonly idempotence: IdempotenceManager | null
+  private readonly listener: CompletionListener
+  /** Sends waiting for metadata or buffer memory. */
+  private readonly blocked = new Set<Promise<void>>()
+  /**
+   * Per topic: sends waiting for metadata or memory, in arrival order, served by one loop per topic
+   * (no promise chain per record). Later sends of the topic queue behind them, so per-partition send
+   * order survives waiting; other topics are not held up.
+   */
+  private readonly blockedByTopic = new Map<string, SendQueue>()
+  private blockedCount = 0
+  private flushWaiters: Array<{ upTo: number; resolve: () => void }> = []
+  /** Callbacks of sends rejected before reaching a batch, not yet run (they run on the next tick). */
+  private earlyCallbacksPending = 0
+  private earlyCallbackWaiters: Array<() => void> = []
+  private batchCounter = 0
+  private state: 'open' | 'closing' | 'closed' = 'open'
+  private closePromise: Promise<void> | null = null
+
+  /**
+   * Creates a producer. Throws `ConfigError` naming the option for an unknown key, a wrong type, a
+   * value out of range, or idempotence with acks other than 'all'. Nothing connects until the first send.
+   */
+  constructor(options: ProducerOptions<NoInfer<K>, NoInfer<V>>, internals?: ProducerInternals) {
+    const config = resolveConfig(options)
+    this.config = Object.freeze(config)
+    this.logger = new ProducerLogger(options.logger ?? defaultLogger)
+    this.keySerializer = resolveSerializer(options.keySerializer as never)
+    this.valueSerializer = resolveSerializer(options.valueSerializer as never)
+    this.interceptors = new Interceptors((options.interceptors ?? []) as ReadonlyArray<ProducerInterceptor<ProducerRecord<K, V>, RecordMetadata>>, this.logger)
+    this.customPartitioner = options.partitioner
+    this.transport = internals?.transport ?? createKafkaTransport(config, this.logger)
+    const format = internals?.format ?? createBatchFormat(config)
+    this.pool = new BufferPool(config.bufferMemory, config.maxBlockMs)
+    this.accumulator = new RecordAccumulator(config.batchSize, format, this.pool)
+    this.idempotence = config.enableIdempotence ? new IdempotenceManager() : null
+    this.metadata = new ProducerMetadata(this.transport, config.metadataMaxAgeMs, config.retryBackoffMs, config.maxBlockMs, this.logger, () => this.sender.wakeup())
+    const interceptors = this.interceptors
+    const logger = this.logger
+    this.listener = {
+      onRecordComplete: interceptors.hasAck || logger.debugEnabled
+        ? (md, err) => {
+            if (err !== null) logger.debug('record failed', { error: err })
+            if (interceptors.hasAck) interceptors.onAcknowledgement(md, err)
+          }
+        : noop,
+      onCallbackError: (err) => logger.error('a send() callback threw; the error is ignored', { error: err }),
+    }
+    this.sender = new Sender({
+      config,
+      accumulator: this.accumulator,
+      metadata: this.metadata,
+      transport: this.transport,
+      format,
+      pool: this.pool,
+      idempotence: this.idempotence,
+      metrics: this.metricsState,
+      logger: this.logger,
+      listener: this.listener,
+      onBatchesCompleted: () => this.checkFlushWaiters(),
+    })
+  }
+
+  /**
+   * Sends one record. Without a callback, returns a promise of its `RecordMetadata` (an ignored
+   * rejection is never unhandled). With a callback, returns nothing and calls it once.
+   */
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata>
+  send(record: ProducerRecord<K, V>, callback: SendCallback): void
+  send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> | void {
+    if (callback !== undefined) {
+      if (typeof callback !== 'function') throw new TypeError('send(record, callback): callback must be a function')
+      this.doSend(record, callback, null, null)
+      return
+    }
+    let resolve: ((m: RecordMetadata) => void) | null = null
+    let reject: ((e: Error) => void) | null = null
+    const p = new Promise<RecordMetadata>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    // Fire-and-forget must never crash the process: mark the promise handled; awaiting still rejects.
+    p.catch(noop)
+    this.doSend(record, null, resolve, reject)
+    return p
+  }
+
+  private failEarly(err: Error, callback: SendCallback | null, reject: ((e: Error) => void) | null): void {
+    this.metricsState.recordErrors++
+    this.logger.debug('send rejected', { error: err })
+    if (this.interceptors.hasAck) this.interceptors.onAcknowledgement(null, err)
+    if (callback !== null) {
+      // Callbacks always run asynchronously, never inside send(); flush() waits for them.
+      this.earlyCallbacksPending++
+      process.nextTick(() => {
+        try {
+          callback(err, null)
+        } catch (e) {
+          this.listener.onCallbackError(e)
+        } finally {
+          if (--this.earlyCallbacksPending === 0 && this.earlyCallbackWaiters.length > 0) {
+            const waiters = this.earlyCallbackWaiters
+            this.earlyCallbackWaiters = []
+            for (const w of waiters) w()
+          }
+        }
+      })
+    } else reject?.(err)
+  }
+
+  private doSend(input: ProducerRecord<K, V>, callback: SendCallback | null, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null): void {
+    const startMs = Date.now()
+    if (this.state !== 'open') return this.failEarly(new ProducerClosedError('cannot send: the producer is closed or closing'), callback, reject)
+    const fatal = this.idempotence?.fatalError
+    if (fatal !== null && fatal !== undefined) return this.failEarly(fatal, callback, reject)
+    let record = input
+    if (this.interceptors.size > 0) record = this.interceptors.onSend(record)
+    if (record === null || typeof record !== 'object') return this.failEarly(new InvalidRecordError('send() needs a record object { topic, value }'), callback, reject)
+    const topic = record.topic
+    if (typeof topic !== 'string' || topic.length === 0) return this.failEarly(new InvalidRecordError('record.topic is required and must be a non-empty string'), callback, reject)
+    if (record.value === undefined) return this.failEarly(new InvalidRecordError(`record.value is required for topic "${topic}" (use null for a tombstone)`), callback, reject)
+
+    let key: Buffer | null
+    let value: Buffer | null
+    let headers: HeaderPair[] | null
+    try {
+      const k = this.keySerializer !== undefined ? (record.key === undefined ? null : this.keySerializer(record.key, topic)) : toBytes(record.key)
+      if (k === undefined) throw new InvalidRecordError(`record.key must be a Buffer, Uint8Array, string or null (or configure keySerializer), got ${typeof record.key}`)
+      const v = this.valueSerializer !== undefined ? this.valueSerializer(record.value, topic) : toBytes(record.value)
+      if (v === undefined) throw new InvalidRecordError(`record.value must be a Buffer, Uint8Array, string or null (or configure valueSerializer), got ${typeof record.value}`)
+      key = k
+      value = v
+      headers = record.headers === undefined ? null : normalizeHeaders(record.headers)
+    } catch (err) {
+      return this.failEarly(err instanceof Error ? err : new InvalidRecordError(String(err)), callback, reject)
+    }
+    let timestamp: number
+    const ts = record.timestamp
+    if (ts === undefined) timestamp = startMs
+    else if (ts instanceof Date) timestamp = ts.getTime()
+    else if (typeof ts === 'number' && Number.isInteger(ts)) timestamp = ts
+    else return this.failEarly(new InvalidRecordError(`record.timestamp must be an integer (ms) or a Date, got ${String(ts)}`), callback, reject)
+    const explicitPartition = record.partition
+    if (explicitPartition !== undefined && (!Number.isInteger(explicitPartition) || explicitPartition < 0)) {
+      return this.failEarly(new InvalidPartitionError(topic, explicitPartition), callback, reject)
+    }
+
+    const size = estimateRecordSize(key, value, headers)
+    if (size + RECORD_BATCH_OVERHEAD > this.config.maxRequestSize) return this.failEarly(new RecordTooLargeError(size + RECORD_BATCH_OVERHEAD, this.config.maxRequestSize, 'maxRequestSize'), callback, reject)
+    if (this.accumulator.batchBytesFor(size) > this.config.bufferMemory) return this.failEarly(new RecordTooLargeError(this.accumulator.batchBytesFor(size), this.config.bufferMemory, 'bufferMemory'), callback, reject)
+    this.metricsState.recordSize.record(size)
+    if (channels.send.hasSubscribers) channels.send.publish({ topic, partition: explicitPartition, key, value, headers })
+
+    const t = this.metadata.get(topic)
+    // Fast path: metadata known, nobody blocked ahead of us (per-partition order), memory available.
+    if (t !== undefined && !this.blockedByTopic.has(topic)) {
+      const partition = this.choosePartition(t, topic, explicitPartition, key, value)
+      if (partition instanceof Error) return this.failEarly(partition, callback, reject)
+      if (this.appendNow(t, partition, topic, key, value, headers, timestamp, size, startMs, callback, resolve, reject)) return
+    }
+    this.sendBlocked({ topic, explicitPartition, key, value, headers, timestamp, size, startMs, callback, resolve, reject })
+  }
+
+  private choosePartition(t: TopicMetadata, topic: string, explicit: number | undefined, key: Buffer | null, value: Buffer | null): number | Error {
+    const n = t.numPartitions
+    if (explicit !== undefined) return explicit < n ? explicit : new InvalidPartitionError(topic, explicit, n)
+    if (this.customPartitioner !== undefined) {
+      let p: number | undefined
+      try {
+        p = this.customPartitioner({ topic, key, value, numPartitions: n, availablePartitions: t.available })
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err))
+      }
+      if (p !== undefined && p !== -1) {
+        if (!Number.isInteger(p) || p < 0) return new InvalidPartitionError(topic, p)
+        if (p >= n) return new InvalidPartitionError(topic, p, n)
+        return p
+      }
+    }
+    if (key !== null && !this.config.partitionerIgnoreKeys) return partitionForKey(key, n)
+    return -1 // sticky, chosen at append
+  }
+
+  /** Appends if it can be done without waiting; false when memory must be waited for. */
+  private appendNow(t: TopicMetadata, partition: number, topic: string, key: Buffer | null, value: Buffer | null, headers: HeaderPair[] | null, timestamp: number, size: number, nowMs: number, callback: SendCallback | null, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null): boolean {
+    const acc = this.accumulator
+    const sticky = partition < 0
+    const p = sticky ? acc.sticky(topic).current(t.numPartitions, t.available) : partition
+    const q = acc.queue(topic, p)
+    if (acc.tryAppend(q, timestamp, key, value, headers, callback, resolve, reject)) {
+      if (sticky) this.afterStickyAppend(t, q, p, size)
+      return true
+    }
+    const bytes = acc.batchBytesFor(size)
+    if (!this.pool.tryAllocate(bytes)) return false
+    const hadBatches = q.batches.length > 0
+    const batch = acc.appendNewBatch(q, bytes, nowMs, timestamp, key, value, headers, callback, resolve, reject)
+    batch.id = ++this.batchCounter
+    if (sticky) this.afterStickyAppend(t, q, p, size)
+    // A new batch behind another means the previous one is full: send now. Otherwise wait for linger.
+    if (hadBatches) this.sender.wakeup()
+    else this.sender.wakeAt(nowMs + this.config.lingerMs)
+    return true
+  }
+
+  private afterStickyAppend(t: TopicMetadata, q: PartitionQueue, p: number, size: number): void {
+    const last = q.batches[q.batches.length - 1]
+    this.accumulator.sticky(q.topic).update(p, size, last === undefined || last.full, t.numPartitions, t.available)
+  }
+
+  // The slow path: wait for metadata and/or buffer memory, each send bounded by maxBlockMs from its
+  // own send() call.
+  private sendBlocked(s: PendingSend): void {
+    this.blockedCount++
+    const queue = this.blockedByTopic.get(s.topic)
+    if (queue !== undefined) {
+      queue.push(s)
+      return
+    }
+    const q = new SendQueue()
+    q.push(s)
+    this.blockedByTopic.set(s.topic, q)
+    const loop = this.serveBlocked(s.topic, q).finally(() => {
+      this.blocked.delete(loop)
+      if (this.blockedByTopic.get(s.topic) === q) this.blockedByTopic.delete(s.topic)
+    })
+    this.blocked.add(loop)
+  }
+
+  private async serveBlocked(topic: string, q: SendQueue): Promise<void> {
+    while (q.length > 0) {
+      const s = q.peek()
+      try {
+        await this.appendBlocked(s)
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err))
+        if (e instanceof TimeoutError) this.logger.debug('send blocked past maxBlockMs', { topic, error: e })
+        this.failEarly(e, s.callback, s.reject)
+      }
+      q.shift()
+      this.blockedCount--
+      if (q.length === 0) this.blockedByTopic.delete(topic)
+    }
+  }
+
+  private async appendBlocked(s: PendingSend): Promise<void> {
+    if (this.state === 'closed') throw new ProducerClosedError('the producer closed before the record could be buffered')
+    const t = this.metadata.get(s.topic) ?? (await this.metadata.waitFor(s.topic, Date.now() - s.startMs))
+    const partition = this.choosePartition(t, s.topic, s.explicitPartition, s.key, s.value)
+    if (partition instanceof Error) throw partition
+    const now = Date.now()
+    if (this.appendNow(t, partition, s.topic, s.key, s.value, s.headers, s.timestamp, s.size, now, s.callback, s.resolve, s.reject)) return
+    const bytes = this.accumulator.batchBytesFor(s.size)
+    await this.pool.allocate(bytes, now - s.startMs)
+    if (this.isClosed()) {
+      this.pool.release(bytes)
+      throw new ProducerClosedError('the producer closed before the record could be buffered')
+    }
+    // Memory granted: the record may fit an open batch after all; else the new batch uses it.
+    const p = partition < 0 ? this.accumulator.sticky(s.topic).current(t.numPartitions, t.available) : partition
+    const q = this.accumulator.queue(s.topic, p)
+    if (this.accumulator.tryAppend(q, s.timestamp, s.key, s.value, s.headers, s.callback, s.resolve, s.reject)) this.pool.release(bytes)
+    else {
+      const hadBatches = q.batches.length > 0
+      const batch = this.accumulator.appendNewBatch(q, bytes, Date.now(), s.timestamp, s.key, s.value, s.headers, s.callback, s.resolve, s.reject)
+      batch.id = ++this.batchCounter
+      if (hadBatches) this.sender.wakeup()
+      else this.sender.wakeAt(Date.now() + this.config.lingerMs)
+    }
+    if (partition < 0) this.afterStickyAppend(t, q, p, s.size)
+  }
+
+  /**
+   * Resolves once every record sent before this call is settled (delivered or failed). Batches are
+   * sent without waiting for `lingerMs` while a flush is in progress.
+   */
+  async flush(): Promise<void> {
+    // Sends still waiting for metadata or memory first (only those made before this call).
+    if (this.blockedByTopic.size > 0) await Promise.all([...this.blockedByTopic.values()].map((q) => q.waitServed(q.pushed)))
+    const upTo = this.batchCounter
+    if (this.oldestIncompleteId() <= upTo) {
+      this.sender.flushing++
+      this.sender.wakeup()
+      try {
+        await new Promise<void>((resolve) => this.flushWaiters.push({ upTo, resolve }))
+      } finally {
+        this.sender.flushing--
+      }
+    }
+    // Sends rejected before reaching a batch call back on the next tick: settle those too.
+    if (this.earlyCallbacksPending > 0) await new Promise<void>((resolve) => this.earlyCallbackWaiters.push(resolve))
+  }
+
+  private isClosed(): boolean {
+    return this.state === 'closed'
+  }
+
+  // Split batches are added late to the set, so take the minimum (only while a flush waits).
+  private oldestIncompleteId(): number {
+    let min = Infinity
+    for (const b of this.accumulator.incomplete) if (b.id < min) min = b.id
+    return min
+  }
+
+  private checkFlushWaiters(): void {
+    if (this.flushWaiters.length === 0) return
+    const oldest = this.oldestIncompleteId()
+    const still: typeof this.flushWaiters = []
+    for (const w of this.flushWaiters) {
+      if (oldest > w.upTo) w.resolve()
+      else still.push(w)
+    }
+    this.flushWaiters = still
+  }
+
+  /**
+   * Stops accepting records (new sends reject with `ProducerClosedError`), sends what is buffered and
+   * waits up to `timeoutMs` for it to settle; whatever is still pending then fails with
+   * `ProducerClosedError`. Connections and timers are released. Idempotent.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.closePromise !== null) return this.closePromise
+    const timeoutMs = options.timeoutMs
+    if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 0)) throw new TypeError(`close({ timeoutMs }): expected a non-negative integer, got ${String(timeoutMs)}`)
+    this.state = 'closing'
+    this.sender.closing = true
+    this.closePromise = this.doClose(timeoutMs)
+    return this.closePromise
+  }
+
+  private async doClose(timeoutMs: number | undefined): Promise<void> {
+    const closedError = new ProducerClosedError('the producer was closed before the record was delivered')
+    if (timeoutMs !== 0) {
+      let timer: NodeJS.Timeout | undefined
+      const drained = this.flush().then(() => true)
+      const limit = timeoutMs === undefined ? null : new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))
+      const ok = limit === null ? await drained : await Promise.race([drained, limit])
+      if (timer !== undefined) clearTimeout(timer)
+      if (!ok) this.logger.warn('close() timed out; failing pending records', { timeoutMs })
+    }
+    this.state = 'closed'
+    this.idempotence?.abort(closedError)
+    this.pool.failAll(closedError)
+    this.metadata.close(closedError)
+    this.sender.failEverything(closedError)
+    this.sender.stop()
+    for (const w of this.flushWaiters) w.resolve()
+    this.flushWaiters = []
+    // Blocked sends settle now (metadata and memory waits were failed above).
+    if (this.blocked.size > 0) await Promise.allSettled([...this.blocked])
+    await this.transport.close()
+  }
+
+  /** A plain snapshot of the producer's metrics, under the Java producer's metric names. */
+  metrics(): ProducerMetricsSnapshot {
+    return this.metricsState.snapshot({
+      bufferTotal: this.pool.totalMemory,
+      bufferAvailable: this.pool.availableMemory,
+      waiting: this.blockedCount,
+      pending: this.accumulator.incomplete.size + this.blockedCount,
+      inFlight: this.sender.requestsInFlight,
+      metadataAgeMs: this.metadata.ageMs(),
+    })
+  }
+}
+
+function headerValue(v: unknown, key: string): Buffer | null {
+  const b = toBytes(v)
+  if (b === undefined) throw new InvalidRecordError(`header "${key}" must be a Buffer, Uint8Array, string or null, got ${typeof v}`)
+  return b
+}
+
+/** Normalizes both header shapes to `[key, bytes]` pairs. */
+export function normalizeHeaders(headers: RecordHeaders): HeaderPair[] {
+  const out: HeaderPair[] = []
+  if (Array.isArray(headers)) {
+    for (const pair of headers as ReadonlyArray<readonly [string, HeaderValue]>) {
+      if (!Array.isArray(pair) || typeof pair[0] !== 'string') throw new InvalidRecordError('headers given as an array must be [key, value] pairs with string keys')
+      out.push([pair[0], headerValue(pair[1], pair[0])])
+    }
+    return out
+  }
+  if (headers === null || typeof headers !== 'object') throw new InvalidRecordError('headers must be an object or an array of [key, value] pairs')
+  for (const k of Object.keys(headers)) {
+    const v = (headers as Record<string, unknown>)[k]
+    if (Array.isArray(v)) for (const x of v) out.push([k, headerValue(x, k)])
+    else out.push([k, headerValue(v, k)])
+  }
+  return out
+}

@@ -1,0 +1,527 @@
+import { KafkaProtocolError, errorInfo } from '../protocol/errors.js'
+import { NetworkError, RequestTimeoutError } from '../network/errors.js'
+import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
+import type { BufferPool } from './buffer-pool.js'
+import type { ResolvedConfig } from './config.js'
+import { TimeoutError } from './errors.js'
+import type { IdempotenceManager } from './idempotence.js'
+import type { ProducerLogger } from './logger.js'
+import type { ProducerMetadata } from './metadata.js'
+import { channels, type ProducerMetrics } from './metrics.js'
+import { ProducerBatch, type CompletionListener } from './producer-batch.js'
+import { RECORD_BATCH_OVERHEAD, estimateRecordSize } from './accumulator.js'
+import type { BatchFormat, PartitionResult, ProduceData, ProduceResult, ProducerTransport } from './transport.js'
+
+interface InFlightRequest {
+  readonly nodeId: number
+  readonly batches: ProducerBatch[]
+  readonly queues: PartitionQueue[]
+  readonly sentMs: number
+}
+
+// Error codes used when a whole request fails below the protocol (Java maps them the same way).
+const REQUEST_TIMED_OUT = 7
+const NETWORK_EXCEPTION = 13
+const MESSAGE_TOO_LARGE = 10
+
+/** Dependencies of the sender, wired by `Producer`. */
+export interface SenderDeps {
+  config: ResolvedConfig
+  accumulator: RecordAccumulator
+  metadata: ProducerMetadata
+  transport: ProducerTransport
+  format: BatchFormat
+  pool: BufferPool
+  idempotence: IdempotenceManager | null
+  metrics: ProducerMetrics
+  logger: ProducerLogger
+  listener: CompletionListener
+  /** Called after batches complete (flush bookkeeping). */
+  onBatchesCompleted: () => void
+}
+
+/**
+ * The sender loop (Java `Sender.runOnce`), driven by events instead of a thread: an append that fills
+ * a batch, a response, a metadata update, flush or close wake it (coalesced into one `setImmediate`),
+ * and one timer covers the nearest linger, backoff or delivery deadline. No per-record or per-batch
+ * timers.
+ */
+export class Sender {
+  /** While > 0 every batch is ready regardless of linger (flush in progress). */
+  flushing = 0
+  /** Close began: drain everything now. */
+  closing = false
+  private stopped = false
+  private immediate: NodeJS.Immediate | null = null
+  private timer: NodeJS.Timeout | null = null
+  private timerAt = Infinity
+  private readonly inFlightPerNode = new Map<number, number>()
+  private readonly inFlight = new Set<InFlightRequest>()
+  private readonly drainIndex = new Map<number, number>()
+  private initInProgress = false
+  private readonly d: SenderDeps
+
+  constructor(deps: SenderDeps) {
+    this.d = deps
+  }
+
+  /** Requests currently awaiting a response. */
+  get requestsInFlight(): number {
+    return this.inFlight.size
+  }
+
+  /** Runs the loop soon (coalesced). */
+  wakeup(): void {
+    if (this.immediate !== null || this.stopped) return
+    this.immediate = setImmediate(() => {
+      this.immediate = null
+      this.runOnce()
+    })
+  }
+
+  /** Makes sure the loop runs by `atMs` (one timer for all deadlines). */
+  wakeAt(atMs: number): void {
+    if (this.stopped || atMs >= this.timerAt) return
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timerAt = atMs
+    this.timer = setTimeout(
+      () => {
+        this.timer = null
+        this.timerAt = Infinity
+        this.runOnce()
+      },
+      Math.max(0, atMs - Date.now()),
+    )
+  }
+
+  /** Stops timers; pending work is the producer's to fail. */
+  stop(): void {
+    this.stopped = true
+    if (this.immediate !== null) clearImmediate(this.immediate)
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.immediate = null
+    this.timer = null
+    this.timerAt = Infinity
+  }
+
+  /** One pass: producer id, readiness per leader, drain, send, expire, and the next wake-up. */
+  runOnce(): void {
+    if (this.stopped) return
+    const d = this.d
+    const now = Date.now()
+    let nextWake = Infinity
+    const tm = d.idempotence
+
+    if (tm !== null) {
+      if (tm.fatalError !== null) {
+        this.failEverything(tm.fatalError)
+        return
+      }
+      const bumped = tm.bumpEpochIfNeeded()
+      if (bumped === 'reinit') d.logger.info('producer epoch exhausted; requesting a new producer id')
+      else if (bumped.length > 0) d.logger.info('bumped the producer epoch (KIP-360)', { producerId: tm.producerId.toString(), epoch: tm.producerEpoch, batches: bumped.length })
+      if (!tm.hasProducerId) {
+        if (d.accumulator.incomplete.size > 0) this.initProducerId()
+        nextWake = this.expire(now)
+        if (nextWake < Infinity) this.wakeAt(nextWake)
+        return
+      }
+    }
+
+    d.metadata.maybeRefresh(now)
+    nextWake = Math.min(nextWake, this.expire(now))
+
+    const ready = new Map<number, PartitionQueue[]>()
+    for (const q of d.accumulator.nonEmpty) {
+      const head = q.batches[0]
+      if (head === undefined) {
+        d.accumulator.nonEmpty.delete(q)
+        continue
+      }
+      const t = d.metadata.get(q.topic)
+      const leader = t !== undefined && q.partition < t.numPartitions ? (t.leaders[q.partition] as number) : -1
+      if (leader < 0) {
+        d.metadata.requestUpdate()
+        nextWake = Math.min(nextWake, now + d.config.retryBackoffMs)
+        continue
+      }
+      const at = this.readyAt(q, head)
+      if (at > now) {
+        nextWake = Math.min(nextWake, at)
+        continue
+      }
+      let list = ready.get(leader)
+      if (list === undefined) ready.set(leader, (list = []))
+      list.push(q)
+    }
+
+    for (const [nodeId, queues] of ready) {
+      while ((this.inFlightPerNode.get(nodeId) ?? 0) < d.config.maxInFlightRequestsPerConnection) {
+        const drained = this.drain(nodeId, queues, now)
+        if (drained.batches.length === 0) break
+        this.send(nodeId, drained.batches, drained.queues, now)
+      }
+    }
+    if (nextWake < Infinity) this.wakeAt(nextWake)
+  }
+
+  /** When the head batch of a queue may be sent (Java `RecordAccumulator.ready`). */
+  private readyAt(q: PartitionQueue, head: ProducerBatch): number {
+    if (head.attempts > 0) return head.retryAtMs
+    const d = this.d
+    if (q.batches.length > 1 || head.full || this.flushing > 0 || this.closing || d.pool.queued > 0) return 0
+    return head.createdMs + d.config.lingerMs
+  }
+
+  /**
+   * Takes at most one batch per partition for `nodeId`, round-robin from the node's drain index, up to
+   * `maxRequestSize` (Java `drainBatchesForOneNode`). Sequences are assigned here, not at append.
+   */
+  private drain(nodeId: number, queues: PartitionQueue[], now: number): { batches: ProducerBatch[]; queues: PartitionQueue[] } {
+    const d = this.d
+    const tm = d.idempotence
+    const batches: ProducerBatch[] = []
+    const used: PartitionQueue[] = []
+    const n = queues.length
+    if (n === 0) return { batches, queues: used }
+    const start = (this.drainIndex.get(nodeId) ?? 0) % n
+    let size = 0
+    for (let i = 0; i < n; i++) {
+      const q = queues[(start + i) % n] as PartitionQueue
+      const head = q.batches[0]
+      if (head === undefined || this.readyAt(q, head) > now) continue
+      if (tm !== null && !tm.canDrain(tm.partition(q.topic, q.partition), head)) continue
+      const estimate = head.sizeInBytes
+      if (batches.length > 0 && size + estimate > d.config.maxRequestSize) break
+      q.batches.shift()
+      if (q.batches.length === 0) d.accumulator.nonEmpty.delete(q)
+      if (tm !== null) tm.assignSequence(tm.partition(q.topic, q.partition), head)
+      this.finish(head, now)
+      size += head.sizeInBytes
+      head.inFlight = true
+      batches.push(head)
+      used.push(q)
+      this.drainIndex.set(nodeId, (start + i + 1) % n)
+    }
+    return { batches, queues: used }
+  }
+
+  // Builds the batch once (compression + CRC), or re-stamps it after an epoch bump. Only done here,
+  // while the batch is not in a request, so bytes being written to a socket never change.
+  private finish(batch: ProducerBatch, now: number): void {
+    const d = this.d
+    if (batch.built === null && batch.builder !== null) {
+      batch.built = d.format.build(batch.builder, batch.producerId, batch.producerEpoch, batch.baseSequence)
+      batch.full = true
+      d.metrics.batchSize.record(batch.built.length)
+      d.metrics.queueTime.record(now - batch.createdMs)
+      if (channels.batchReady.hasSubscribers) channels.batchReady.publish({ topic: batch.topic, partition: batch.partition, recordCount: batch.recordCount, sizeInBytes: batch.built.length })
+    } else if (batch.built !== null && (batch.stampedProducerId !== batch.producerId || batch.stampedEpoch !== batch.producerEpoch || batch.stampedSequence !== batch.baseSequence)) {
+      d.format.restamp(batch.built, batch.producerId, batch.producerEpoch, batch.baseSequence)
+    }
+    batch.stampedProducerId = batch.producerId
+    batch.stampedEpoch = batch.producerEpoch
+    batch.stampedSequence = batch.baseSequence
+    batch.sequenceReset = false
+  }
+
+  /** One Produce request to one broker with every drained batch, grouped by topic. */
+  private send(nodeId: number, batches: ProducerBatch[], queues: PartitionQueue[], now: number): void {
+    const d = this.d
+    const byTopic = new Map<string, ProduceData['topics'][number]>()
+    let records = 0
+    let bytes = 0
+    for (const b of batches) {
+      let t = byTopic.get(b.topic)
+      if (t === undefined) byTopic.set(b.topic, (t = { topic: b.topic, partitions: [] }))
+      t.partitions.push({ partition: b.partition, records: b.built as Buffer })
+      records += b.recordCount
+      bytes += (b.built as Buffer).length
+    }
+    const data: ProduceData = { acks: d.config.acks, timeoutMs: d.config.requestTimeoutMs, topics: [...byTopic.values()] }
+    const req: InFlightRequest = { nodeId, batches, queues, sentMs: now }
+    this.inFlight.add(req)
+    this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 0) + 1)
+    d.metrics.requests++
+    d.metrics.recordsPerRequest.record(records)
+    if (channels.requestSent.hasSubscribers) channels.requestSent.publish({ nodeId, batches: batches.length, records, bytes })
+    let p: Promise<ProduceResult | null>
+    try {
+      p = d.transport.produce(nodeId, data)
+    } catch (err) {
+      p = Promise.reject(err)
+    }
+    p.then(
+      (res) => this.onResponse(req, res),
+      (err: unknown) => this.onRequestFailure(req, err),
+    ).catch((err: unknown) => d.logger.error('internal error while handling a produce response', { error: err }))
+  }
+
+  private endRequest(req: InFlightRequest): boolean {
+    if (!this.inFlight.delete(req)) return false
+    const c = (this.inFlightPerNode.get(req.nodeId) ?? 1) - 1
+    if (c <= 0) this.inFlightPerNode.delete(req.nodeId)
+    else this.inFlightPerNode.set(req.nodeId, c)
+    return true
+  }
+
+  private onResponse(req: InFlightRequest, res: ProduceResult | null): void {
+    if (!this.endRequest(req)) return
+    const d = this.d
+    const now = Date.now()
+    const latency = now - req.sentMs
+    d.metrics.requestLatency.record(latency)
+    if (res !== null) d.metrics.throttleTime.record(res.throttleTimeMs)
+    if (channels.responseReceived.hasSubscribers) channels.responseReceived.publish({ nodeId: req.nodeId, latencyMs: latency, throttleTimeMs: res?.throttleTimeMs ?? 0, error: null })
+    if (res === null) {
+      // acks=0: nothing comes back; Java reports offset -1.
+      for (const b of req.batches) this.succeed(b, -1, -1)
+    } else {
+      if (res.nodeEndpoints.length > 0) d.transport.updateBrokers(res.nodeEndpoints)
+      const results = new Map<string, PartitionResult>()
+      for (const t of res.topics) for (const p of t.partitions) results.set(`${t.topic}\u0000${p.partition}`, p)
+      for (let i = 0; i < req.batches.length; i++) {
+        const b = req.batches[i] as ProducerBatch
+        const q = req.queues[i] as PartitionQueue
+        const r = results.get(q.key)
+        if (r === undefined) {
+          this.onBatchError(b, q, NETWORK_EXCEPTION, 'the broker did not answer for this partition', null, now)
+        } else if (r.errorCode === 0) {
+          this.succeed(b, Number(r.baseOffset), Number(r.logAppendTimeMs))
+        } else {
+          this.onBatchError(b, q, r.errorCode, r.errorMessage ?? undefined, r, now)
+        }
+      }
+    }
+    d.onBatchesCompleted()
+    this.wakeup()
+  }
+
+  private onRequestFailure(req: InFlightRequest, err: unknown): void {
+    if (!this.endRequest(req)) return
+    const d = this.d
+    const now = Date.now()
+    if (channels.responseReceived.hasSubscribers) channels.responseReceived.publish({ nodeId: req.nodeId, latencyMs: now - req.sentMs, throttleTimeMs: 0, error: err })
+    const retriable = err instanceof NetworkError && err.retriable
+    d.logger.debug('produce request failed', { nodeId: req.nodeId, error: err })
+    for (let i = 0; i < req.batches.length; i++) {
+      const b = req.batches[i] as ProducerBatch
+      const q = req.queues[i] as PartitionQueue
+      if (retriable) this.onBatchError(b, q, err instanceof RequestTimeoutError ? REQUEST_TIMED_OUT : NETWORK_EXCEPTION, err.message, null, now, err)
+      else {
+        // Not retriable (e.g. an unsupported version): the batch's sequence leaves a hole, which the
+        // idempotence state machine turns into an epoch bump.
+        if (d.idempotence !== null && b.baseSequence >= 0 && !b.done) d.idempotence.onError(d.idempotence.partition(b.topic, b.partition), b, -1, false, q.key)
+        this.failBatch(b, err instanceof Error ? err : new Error(String(err)))
+      }
+    }
+    // A lost connection may mean a moved leader (Java requests a metadata update on disconnect).
+    if (retriable) d.metadata.requestUpdate()
+    d.onBatchesCompleted()
+    this.wakeup()
+  }
+
+  private succeed(b: ProducerBatch, baseOffset: number, logAppendTimeMs: number): void {
+    const d = this.d
+    b.inFlight = false
+    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onSuccess(d.idempotence.partition(b.topic, b.partition), b)
+    if (b.done) return
+    d.metrics.recordsSent += b.recordCount
+    b.succeed(baseOffset, logAppendTimeMs, d.listener)
+    d.accumulator.completed(b)
+  }
+
+  private failBatch(b: ProducerBatch, err: Error, errorFor?: (i: number) => Error): void {
+    const d = this.d
+    b.inFlight = false
+    if (b.done) return
+    d.metrics.recordErrors += b.recordCount
+    b.fail(err, d.listener, errorFor)
+    d.accumulator.completed(b)
+  }
+
+  /** Java `Sender.completeBatch` for an error: retry, success (duplicate), fail, or fatal. */
+  private onBatchError(b: ProducerBatch, q: PartitionQueue, code: number, message: string | undefined, r: PartitionResult | null, now: number, cause?: unknown): void {
+    const d = this.d
+    const info = errorInfo(code)
+    if (b.done) {
+      // Already expired by the delivery timeout; only the sequence bookkeeping still matters.
+      if (d.idempotence !== null) d.idempotence.onExpired(d.idempotence.partition(b.topic, b.partition), b, q.key)
+      return
+    }
+    if (code === MESSAGE_TOO_LARGE && b.recordCount > 1 && b.built !== null && !this.stopped) {
+      this.splitAndReenqueue(b, q)
+      return
+    }
+    const canRetry = !this.stopped && b.attempts < d.config.retries && now - b.createdMs < d.config.deliveryTimeoutMs
+    let action: 'retry' | 'fail' | 'success' | 'fatal'
+    if (d.idempotence !== null && b.baseSequence >= 0) action = d.idempotence.onError(d.idempotence.partition(b.topic, b.partition), b, code, canRetry, q.key)
+    else action = canRetry && info.retriable ? 'retry' : 'fail'
+
+    if (info.refreshMetadata || code === NETWORK_EXCEPTION) {
+      const hint = r?.currentLeader
+      if (hint !== null && hint !== undefined && hint.leaderId >= 0 && d.metadata.updateLeader(b.topic, b.partition, hint.leaderId, hint.leaderEpoch)) {
+        d.logger.debug('KIP-951 leader hint applied', { topic: b.topic, partition: b.partition, leader: hint.leaderId })
+      } else if (info.refreshMetadata) {
+        d.metadata.invalidateLeader(b.topic, b.partition)
+        d.metadata.requestUpdate()
+      }
+    }
+
+    switch (action) {
+      case 'retry': {
+        b.attempts++
+        const exp = Math.min(d.config.retryBackoffMaxMs, d.config.retryBackoffMs * 2 ** Math.min(30, b.attempts - 1))
+        // Java's jitter: ±20%.
+        b.retryAtMs = now + Math.min(d.config.retryBackoffMaxMs, exp * (0.8 + Math.random() * 0.4))
+        d.metrics.recordRetries += b.recordCount
+        d.logger.debug('retrying batch', { topic: b.topic, partition: b.partition, error: info.name, attempt: b.attempts })
+        d.accumulator.reenqueue(q, b, d.idempotence !== null)
+        return
+      }
+      case 'success':
+        this.succeed(b, -1, -1)
+        return
+      case 'fatal': {
+        const fatal = d.idempotence?.fatalError ?? new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message)
+        this.failEverything(fatal)
+        return
+      }
+      case 'fail': {
+        let err: Error = cause instanceof Error ? cause : new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message)
+        if (code === MESSAGE_TOO_LARGE) err = new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}: a single record of ${b.sizeInBytes} bytes (batch included) is larger than the topic allows (max.message.bytes)`, message)
+        const recordErrors = r?.recordErrors ?? []
+        if (recordErrors.length > 0) {
+          // Produce v8+: only the listed records are bad; the others fail with a generic error (Java).
+          const byIndex = new Map(recordErrors.map((e) => [e.batchIndex, e.message]))
+          this.failBatch(b, err, (i) => (byIndex.has(i) ? new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}, record ${i}`, byIndex.get(i) ?? message) : new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}: another record of the batch was invalid`, message)))
+        } else this.failBatch(b, err)
+        return
+      }
+    }
+  }
+
+  /**
+   * MESSAGE_TOO_LARGE for a batch of several records: read its records back, split it in two and put
+   * both halves back in its place (Java `splitAndReenqueue`); halves still too large split again.
+   */
+  private splitAndReenqueue(b: ProducerBatch, q: PartitionQueue): void {
+    const d = this.d
+    let records
+    try {
+      records = d.format.decode(b.built as Buffer)
+    } catch (err) {
+      this.failBatch(b, err instanceof Error ? err : new Error(String(err)))
+      return
+    }
+    const slots = b.detachSlots()
+    const half = Math.ceil(records.length / 2)
+    const parts: ProducerBatch[] = []
+    for (const [from, to] of [[0, half], [half, records.length]] as const) {
+      let capacity = RECORD_BATCH_OVERHEAD
+      for (let i = from; i < to; i++) {
+        const r = records[i]
+        if (r !== undefined) capacity += estimateRecordSize(r.key, r.value, r.headers)
+      }
+      // The first half inherits the buffer-memory reservation of the original batch.
+      const part = new ProducerBatch(b.topic, b.partition, d.format.create(capacity), b.createdMs, parts.length === 0 ? b.reservedBytes : 0)
+      for (let i = from; i < to; i++) {
+        const r = records[i]
+        if (r !== undefined) part.tryAppend(r.timestamp, r.key, r.value, r.headers, slots.callbacks[i] ?? null, slots.resolves[i] ?? null, slots.rejects[i] ?? null)
+      }
+      part.full = true
+      part.id = b.id
+      part.attempts = b.attempts
+      parts.push(part)
+    }
+    d.accumulator.incomplete.delete(b)
+    for (const part of parts) d.accumulator.incomplete.add(part)
+    const tm = d.idempotence
+    if (tm !== null && b.baseSequence >= 0) tm.replaceSplit(tm.partition(b.topic, b.partition), b, parts)
+    // Back in the queue in order: by sequence with idempotence, else at the front.
+    if (tm !== null && b.baseSequence >= 0) for (const part of parts) d.accumulator.reenqueue(q, part, true)
+    else for (let i = parts.length - 1; i >= 0; i--) d.accumulator.reenqueue(q, parts[i] as ProducerBatch, false)
+    d.metrics.batchSplits++
+    d.logger.debug('split a batch the broker found too large', { topic: b.topic, partition: b.partition, records: records.length })
+  }
+
+  /**
+   * Fails batches past `deliveryTimeoutMs` (queued and in flight, Java `expiredBatches` and
+   * `getExpiredInflightBatches`). Returns the nearest future expiry.
+   */
+  private expire(now: number): number {
+    const d = this.d
+    const limit = d.config.deliveryTimeoutMs
+    let next = Infinity
+    let expired = 0
+    for (const q of d.accumulator.nonEmpty) {
+      while (q.batches.length > 0) {
+        const b = q.batches[0] as ProducerBatch
+        if (now - b.createdMs < limit) {
+          next = Math.min(next, b.createdMs + limit)
+          break
+        }
+        q.batches.shift()
+        this.expireBatch(q, b, now)
+        expired++
+      }
+      // Later batches of the queue are younger; only the head bounds the next expiry.
+      if (q.batches.length === 0) d.accumulator.nonEmpty.delete(q)
+    }
+    for (const req of this.inFlight) {
+      for (let i = 0; i < req.batches.length; i++) {
+        const b = req.batches[i] as ProducerBatch
+        if (b.done) continue
+        if (now - b.createdMs >= limit) {
+          this.expireBatch(req.queues[i] as PartitionQueue, b, now)
+          expired++
+        } else next = Math.min(next, b.createdMs + limit)
+      }
+    }
+    if (expired > 0) d.onBatchesCompleted()
+    return next
+  }
+
+  private expireBatch(q: PartitionQueue, b: ProducerBatch, now: number): void {
+    const d = this.d
+    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onExpired(d.idempotence.partition(b.topic, b.partition), b, q.key)
+    const where = b.inFlight ? 'while awaiting the broker response' : b.attempts > 0 ? 'while waiting to be retried' : 'before it could be sent'
+    this.failBatch(b, new TimeoutError('deliveryTimeoutMs', d.config.deliveryTimeoutMs, `expiring ${b.recordCount} record(s) for ${b.topic}-${b.partition}: ${now - b.createdMs} ms passed since batch creation ${where}`))
+  }
+
+  private initProducerId(): void {
+    const d = this.d
+    const tm = d.idempotence
+    if (tm === null || this.initInProgress) return
+    this.initInProgress = true
+    const backoff = (attempt: number): number => Math.min(d.config.retryBackoffMaxMs, d.config.retryBackoffMs * 2 ** Math.min(30, attempt - 1))
+    tm.ensureProducerId((id, epoch) => d.transport.initProducerId(id, epoch), backoff, (err) => err instanceof NetworkError && err.retriable).then(
+      () => {
+        this.initInProgress = false
+        d.logger.debug('got producer id', { producerId: tm.producerId.toString(), epoch: tm.producerEpoch })
+        this.wakeup()
+      },
+      (err: unknown) => {
+        this.initInProgress = false
+        if (this.stopped) return
+        const e = err instanceof Error ? err : new Error(String(err))
+        d.logger.error('InitProducerId failed; the idempotent producer cannot send', { error: e })
+        tm.setFatal(e)
+        this.wakeup()
+      },
+    )
+  }
+
+  /** Fails every queued and in-flight batch (fatal error or forced close). */
+  failEverything(err: Error): void {
+    const d = this.d
+    for (const req of this.inFlight) for (const b of req.batches) this.failBatch(b, err)
+    for (const q of d.accumulator.nonEmpty) {
+      for (const b of q.batches) this.failBatch(b, err)
+      q.batches.length = 0
+    }
+    d.accumulator.nonEmpty.clear()
+    for (const b of [...d.accumulator.incomplete]) this.failBatch(b, err)
+    d.onBatchesCompleted()
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The narrow view of the protocol and network layers the producer's internals need. The real
+ * implementation (`kafka-transport.ts`) maps these shapes onto `src/protocol` and `src/network`;
+ * unit tests script them, so the sender and the idempotence state machine can be driven without a
+ * broker.
+ */
+
+/** One broker of the cluster. */
+export interface BrokerAddress {
+  nodeId: number
+  host: string
+  port: number
+}
+
+/** One partition of a Metadata response. */
+export interface PartitionInfo {
+  partition: number
+  errorCode: number
+  /** -1 when there is no leader. */
+  leaderId: number
+  leaderEpoch: number
+}
+
+/** One topic of a Metadata response. */
+export interface TopicInfo {
+  topic: string
+  errorCode: number
+  partitions: PartitionInfo[]
+}
+
+/** A Metadata response, reduced to what the producer uses. */
+export interface MetadataResult {
+  brokers: BrokerAddress[]
+  topics: TopicInfo[]
+}
+
+/** One built RecordBatch for one partition. */
+export interface PartitionData {
+  partition: number
+  /** The complete RecordBatch bytes (magic 2). */
+  records: Buffer
+}
+
+/** The producer's part of a Produce request. */
+export interface ProduceData {
+  acks: 0 | 1 | -1
+  timeoutMs: number
+  topics: Array<{ topic: string; partitions: PartitionData[] }>
+}
+
+/** KIP-951: the leader the broker knows about, returned with NOT_LEADER_OR_FOLLOWER. */
+export interface LeaderHint {
+  leaderId: number
+  leaderEpoch: number
+}
+
+/** One partition of a Produce response. */
+export interface PartitionResult {
+  partition: number
+  errorCode: number
+  baseOffset: bigint
+  /** -1 unless the topic uses LogAppendTime. */
+  logAppendTimeMs: bigint
+  logStartOffset: bigint
+  errorMessage: string | null
+  /** Per-record errors (Produce v8+): the index in the batch and a message. */
+  recordErrors: Array<{ batchIndex: number; message: string | null }>
+  currentLeader: LeaderHint | null
+}
+
+/** A Produce response, reduced. */
+export interface ProduceResult {
+  throttleTimeMs: number
+  topics: Array<{ topic: string; partitions: PartitionResult[] }>
+  /** KIP-951 endpoints of leaders named in `currentLeader`. */
+  nodeEndpoints: BrokerAddress[]
+}
+
+/** An InitProducerId response, reduced. */
+export interface InitProducerIdResult {
+  errorCode: number
+  producerId: bigint
+  producerEpoch: number
+  throttleTimeMs: number
+}
+
+/** What the producer asks of the layers below. */
+export interface ProducerTransport {
+  /** Metadata for `topics` from any broker, with auto-creation allowed. */
+  metadata(topics: string[]): Promise<MetadataResult>
+  /**
+   * Sends a Produce request to `nodeId`. Resolves `null` when acks = 0 (no response expected) once
+   * the request is written. Rejects with a network error (connection lost, request timeout).
+   */
+  produce(nodeId: number, data: ProduceData): Promise<ProduceResult | null>
+  /** InitProducerId (non-transactional) from any broker; `producerId`/`epoch` -1 for a new id (KIP-360 otherwise). */
+  initProducerId(producerId: bigint, producerEpoch: number): Promise<InitProducerIdResult>
+  /** Tells the network layer about brokers learned from metadata or KIP-951 hints. */
+  updateBrokers(brokers: BrokerAddress[]): void
+  /** Closes every connection. */
+  close(): Promise<void>
+}
+
+/** Record header as the accumulator stores it (UTF-8 key, bytes value). */
+export type HeaderPair = [string, Buffer | null]
+
+/** The record-batch builder the accumulator appends into (implemented by `src/protocol/record-batch.ts`). */
+export interface BatchBuilder {
+  /** Appends one record if it fits under the builder's size limit (the first record always fits). */
+  tryAppend(timestamp: number, key: Buffer | null, value: Buffer | null, headers: HeaderPair[] | null): boolean
+  readonly recordCount: number
+  /** Bytes the batch would have uncompressed. */
+  readonly sizeInBytes: number
+}
+
+/** Creates, builds and re-stamps record batches. */
+export interface BatchFormat {
+  /** A new builder that refuses records once `maxBytes` would be exceeded (except the first). */
+  create(maxBytes: number): BatchBuilder
+  /** Finishes a batch: compression, CRC. `producerId`/`epoch`/`baseSequence` -1 when not idempotent. */
+  build(builder: BatchBuilder, producerId: bigint, epoch: number, baseSequence: number): Buffer
+  /** Rewrites producer id, epoch and base sequence of a built batch in place (and its CRC). */
+  restamp(batch: Buffer, producerId: bigint, epoch: number, baseSequence: number): void
+  /** Reads the records of a built batch back (to split a batch the broker found too large). */
+  decode(batch: Buffer): BatchRecord[]
+}
+
+/** One record read back from a built batch. */
+export interface BatchRecord {
+  timestamp: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: HeaderPair[] | null
+}
