@@ -6,12 +6,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Producer, type ProducerRecord } from '../producer/producer.js'
 import type { ProducerOptions } from '../producer/config.js'
-import { resolveConfig } from '../producer/config.js'
 import type { Logger } from '../producer/logger.js'
 import type { RecordMetadata } from '../producer/producer-batch.js'
 import { KafkaProtocolError } from '../protocol/errors.js'
 import type { TraceHook } from '../network/connection.js'
-import { TracedTransport } from './traced-transport.js'
 
 /** How long to wait after close() for callbacks the producer delivers late. */
 const CALLBACK_GRACE_MS = 5_000
@@ -82,7 +80,7 @@ export function cliLogger(write: (line: string) => void): Logger {
 export function createProducer(options: CliProducerOptions, trace: TraceHook | undefined): Producer<Buffer | null, Buffer | null> {
   return trace === undefined
     ? new Producer<Buffer | null, Buffer | null>(options)
-    : new Producer<Buffer | null, Buffer | null>(options, { transport: new TracedTransport(resolveConfig(options), trace) })
+    : new Producer<Buffer | null, Buffer | null>(options, { trace })
 }
 
 /**

@@ -1,5 +1,6 @@
 import { resolveCompression } from '../compression/index.js'
 import { BrokerPool } from '../network/broker-pool.js'
+import type { TraceHook } from '../network/connection.js'
 import { InitProducerIdApi } from '../protocol/init-producer-id.js'
 import { MetadataApi } from '../protocol/metadata.js'
 import { ProduceApi, type ProduceRequest } from '../protocol/produce.js'
@@ -20,9 +21,11 @@ export class KafkaTransport implements ProducerTransport {
   private readonly topicIds = new Map<string, string>()
   private readonly topicNames = new Map<string, string>()
 
+  /** @param trace called with every frame sent and received (the CLI's `--dump`); omit it on the hot path */
   constructor(
     config: ResolvedConfig,
     private readonly logger: ProducerLogger,
+    trace?: TraceHook,
   ) {
     this.pool = new BrokerPool({
       bootstrapServers: config.bootstrapServers,
@@ -33,6 +36,7 @@ export class KafkaTransport implements ProducerTransport {
       reconnectBackoffMs: config.retryBackoffMs,
       reconnectBackoffMaxMs: config.retryBackoffMaxMs,
       onThrottle: (ms, api) => this.logger.debug('broker throttled the client', { throttleTimeMs: ms, api }),
+      ...(trace !== undefined ? { trace } : {}),
     })
   }
 
@@ -118,8 +122,8 @@ export class KafkaTransport implements ProducerTransport {
 }
 
 /** The transport for a validated configuration. */
-export function createKafkaTransport(config: ResolvedConfig, logger: ProducerLogger): ProducerTransport {
-  return new KafkaTransport(config, logger)
+export function createKafkaTransport(config: ResolvedConfig, logger: ProducerLogger, trace?: TraceHook): ProducerTransport {
+  return new KafkaTransport(config, logger, trace)
 }
 
 /**

@@ -13,6 +13,7 @@ import { Sender } from './sender.js'
 import { resolveSerializer, toBytes, type Serializer } from './serializers.js'
 import type { BatchFormat, HeaderPair, ProducerTransport } from './transport.js'
 import { createKafkaTransport, createBatchFormat } from './kafka-transport.js'
+import type { TraceHook } from '../network/connection.js'
 
 /** A header value as callers give it. */
 export type HeaderValue = Buffer | Uint8Array | string | null
@@ -111,6 +112,8 @@ class SendQueue {
 export interface ProducerInternals {
   transport?: ProducerTransport
   format?: BatchFormat
+  /** Called with every frame the real transport sends and receives (the CLI's `--dump`). */
+  trace?: TraceHook
 }
 
 /**
@@ -169,7 +172,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     this.valueSerializer = resolveSerializer(options.valueSerializer as never)
     this.interceptors = new Interceptors((options.interceptors ?? []) as ReadonlyArray<ProducerInterceptor<ProducerRecord<K, V>, RecordMetadata>>, this.logger)
     this.customPartitioner = options.partitioner
-    this.transport = internals?.transport ?? createKafkaTransport(config, this.logger)
+    this.transport = internals?.transport ?? createKafkaTransport(config, this.logger, internals?.trace)
     const format = internals?.format ?? createBatchFormat(config)
     this.pool = new BufferPool(config.bufferMemory, config.maxBlockMs)
     this.accumulator = new RecordAccumulator(config.batchSize, format, this.pool)
