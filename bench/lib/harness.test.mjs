@@ -1,0 +1,110 @@
+// Checks of the harness's own logic (no broker): node --test bench/lib/harness.test.mjs
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { CLIENTS } from './clients.mjs'
+import { runMeasured } from './measure.mjs'
+import { parseArgs, planScenarios } from './options.mjs'
+import { makePayloads, readPayloadFile, writePayloadFile } from './payload.mjs'
+import { markdownTable, svgChart } from './report.mjs'
+import { recordsPerCall, summarizeLatency } from './runner-common.mjs'
+
+test('payloads: same seed, same bytes; exact size; no newline; file round trip', () => {
+  const a = makePayloads(100, 50, 42)
+  const b = makePayloads(100, 50, 42)
+  const c = makePayloads(100, 50, 43)
+  assert.deepEqual(a, b)
+  assert.notDeepEqual(a, c)
+  for (const v of a) {
+    assert.equal(v.length, 100)
+    assert.equal(v.includes(0x0a), false)
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'kw-bench-test-'))
+  try {
+    writePayloadFile(join(dir, 'p'), a)
+    assert.deepEqual(readPayloadFile(readFileSync(join(dir, 'p'))), a)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('latency summary uses nearest rank', () => {
+  const s = summarizeLatency(Array.from({ length: 100 }, (_, i) => 100 - i), 'x')
+  assert.deepEqual([s.p50, s.p99, s.max, s.count], [50, 99, 100, 100])
+  assert.equal(summarizeLatency([], 'x'), null)
+})
+
+test('caller-side batching fills one batch per partition', () => {
+  assert.equal(recordsPerCall({ batchSize: 65536, valueSize: 100, partitions: 6 }), 546 * 6)
+})
+
+test('options: quick plan, validation', () => {
+  const q = planScenarios(parseArgs(['--quick']))
+  assert.deepEqual(q.map((s) => s.id), ['100b-acks1-none', '1024b-acksall-lz4'])
+  assert.equal(q[0].warmupRecords, q[0].records / 10)
+  assert.equal(planScenarios(parseArgs([])).length, 8)
+  assert.throws(() => parseArgs(['--acks', '2']), /not 1 or all/)
+  assert.throws(() => parseArgs(['--idempotence', '--acks', '1']), /needs acks=all/)
+  assert.throws(() => parseArgs(['--nope']), /unknown option/)
+})
+
+test('ProducerPerformance output is parsed from its steady-state line', () => {
+  const java = CLIENTS.find((c) => c.name === 'java')
+  const out = [
+    '200000 records sent, 24597.220514 records/sec (2.35 MB/sec), 2805.80 ms avg latency, 3708.00 ms max latency, 2969 ms 50th, 3596 ms 95th, 3703 ms 99th, 3705 ms 99.9th.',
+    '180000 steady state records sent, 29239.766082 records/sec (2.79 MB/sec), 2989.96 ms avg latency, 3708.00 ms max latency, 3030 ms 50th, 3597 ms 95th, 3703 ms 99th, 3705 ms 99.9th.',
+  ].join('\n')
+  const r = java.parse(out, { records: 180000, warmupRecords: 20000 }, 0, { kafkaLibs: '/nonexistent' })
+  assert.equal(r.records, 180000)
+  assert.equal(r.warmupRecords, 20000)
+  assert.ok(Math.abs(r.elapsedMs - (180000 / 29239.766082) * 1000) < 1e-6)
+  assert.deepEqual([r.latency.p50, r.latency.p99, r.latency.max], [3030, 3703, 3708])
+  assert.match(java.parse('garbage', { records: 1, warmupRecords: 0 }, 0, { kafkaLibs: '/x' }).error, /no summary line/)
+})
+
+const sc = { id: 's1', valueSize: 100, acks: '1', compression: 'none' }
+const results = [
+  { scenario: sc, client: 'kafka-wire', language: 'js', status: 'ok', recordsPerSec: 300, mbPerSec: 0.03, cpuSecPerMillion: 2, latency: null, maxRssMb: 50, endOffsets: 10 },
+  { scenario: sc, client: 'kafkajs', language: 'js', status: 'ok', recordsPerSec: 100, mbPerSec: 0.01, cpuSecPerMillion: 8, latency: { p50: 1, p99: 2, max: 3 }, maxRssMb: 60, endOffsets: 10 },
+  { scenario: sc, client: 'franz-go', language: 'go', status: 'invalid', reason: 'end offsets add up to 9, client sent 10', recordsPerSec: 600, mbPerSec: 0.06, cpuSecPerMillion: 1, latency: null, maxRssMb: 10, endOffsets: 9 },
+  { scenario: sc, client: 'kcat', language: 'c', status: 'cannot run', reason: 'kcat not installed' },
+]
+
+test('table: ratios against kafka-wire, invalid and cannot-run rows, goal check', () => {
+  const md = markdownTable(results, [sc])
+  assert.match(md, /\| kafkajs \| 100 \| 0\.0 \| 3\.00x \| 1\.0 \/ 2\.0 \/ 3\.0 \| 8\.00 \| 4\.00x \|/)
+  assert.match(md, /franz-go .*\*\*INVALID\*\*: end offsets add up to 9/)
+  assert.match(md, /kcat \| cannot run: kcat not installed/)
+  // the invalid run is not counted as "fastest other client"
+  assert.match(md, /vs fastest \(kafkajs\) 3\.00x met; vs platformatic n\/a; vs kafkajs 3\.00x MISSED; CPU 0\.25x of kafkajs met/)
+})
+
+test('chart is well-formed SVG with one bar per client that ran', (t) => {
+  const svg = svgChart(results, [sc], CLIENTS.map((c) => c.name), 'title & <test>')
+  assert.equal((svg.match(/<rect x=/g) ?? []).length, 3 + 3) // 3 bars + 3 legend swatches
+  assert.match(svg, /title &amp; &lt;test&gt;/)
+  const py = spawnSync('python3', ['-c', 'import sys,xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.read())'], { input: svg })
+  if (py.error) t.diagnostic('python3 missing: XML well-formedness not checked')
+  else assert.equal(py.status, 0, py.stderr?.toString())
+})
+
+test('measure: CPU and peak RSS of the child, not of the harness', async () => {
+  const r = await runMeasured(process.execPath, ['-e', 'const a = Buffer.alloc(200 * 2 ** 20, 1); let x = 0; for (let i = 0; i < 3e7; i++) x += i; console.log(a[5] + (x > 0))'])
+  assert.equal(r.code, 0)
+  assert.equal(r.stdout.trim(), '2')
+  if (r.method === null) return
+  assert.ok(r.cpu.total > 0, 'some CPU time')
+  assert.ok(r.maxRssKb > 200 * 1024, `peak RSS ${r.maxRssKb} KiB covers the 200 MiB buffer`)
+  const fail = await runMeasured('sh', ['-c', 'exit 3'])
+  assert.equal(fail.code, 3)
+})
+
+test('measure: a run past its timeout is killed with its waiter', async () => {
+  const t0 = performance.now()
+  const r = await runMeasured(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { timeoutMs: 500 })
+  assert.ok(performance.now() - t0 < 10_000, 'did not wait for the child to finish by itself')
+  assert.notEqual(r.code, 0)
+})

@@ -1,0 +1,105 @@
+// Command-line options of `npm run bench` and the scenario matrix they select.
+
+export const HELP = `npm run bench -- [options]
+
+  --quick                 small subset (2 scenarios, fewer records), under 3 minutes
+  --bootstrap HOST:PORT   use this broker instead of starting the project's local one
+  --clients a,b,...       only these clients (kafka-wire, kafkajs, platformatic, node-rdkafka, franz-go, java, kcat)
+  --value-sizes 100,1024  record value sizes in bytes       (full default: 100,1024)
+  --acks 1,all            acks settings                     (full default: 1,all)
+  --compression none,lz4  compression types                 (full default: none,lz4)
+  --records N             records per run (default: 1,000,000 for 100 B, 300,000 for 1 KiB; quick 500,000 / 150,000)
+  --warmup N              warm-up records per run, excluded from figures (default: 10% of records)
+  --repeat N              runs per client and scenario; the median is reported, all samples kept (default 1)
+  --idempotence           enable idempotence in every client (needs --acks all)
+  --batch-size BYTES      default 65536     --linger-ms MS   default 5     --max-in-flight N  default 5
+  --broker-warmup N       unmeasured records sent (by KafkaJS) before the first run, to warm the broker (default 50,000; 0 = off)
+  --buffer-mb MB          client-side buffer bound for every client (buffer.memory etc.; default 32)
+  --partitions N          partitions of each fresh topic (default 6, RF 1)
+  --cpu-prof              run Node clients with --cpu-prof (profiles in bench/results/profiles-*)
+  --kafka-libs DIR        Kafka jars for ProducerPerformance (default: the harness's cache)
+  --node22 PATH           a Node >= 22 binary for @platformatic/kafka (default: this Node)
+  --keep-topics           do not delete the benchmark topics afterwards
+  --timeout-ms MS         per-run limit (default 180000)
+  --seed N                payload generator seed (default 42)
+  --write-readme          put this run's tables into bench/README.md (between the bench:latest markers)
+  --no-micro              skip the CPU-only microbenchmarks (bench/micro.mjs) that run first`
+
+const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean)
+
+export function parseArgs(argv) {
+  const o = {
+    help: false, quick: false, bootstrap: null, clients: null, valueSizes: null, acks: null, compression: null,
+    records: null, warmup: null, repeat: 1, idempotence: false, batchSize: 65536, lingerMs: 5, maxInFlight: 5,
+    bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false,
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    const val = () => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${a} needs a value`)
+      return v
+    }
+    const int = () => {
+      const v = Number(val())
+      if (!Number.isInteger(v) || v < 0) throw new Error(`${a} needs a non-negative integer`)
+      return v
+    }
+    switch (a) {
+      case '--help': case '-h': o.help = true; break
+      case '--quick': o.quick = true; break
+      case '--bootstrap': o.bootstrap = val(); break
+      case '--clients': o.clients = list(val()); break
+      case '--value-sizes': o.valueSizes = list(val()).map(Number); break
+      case '--acks': o.acks = list(val()); break
+      case '--compression': o.compression = list(val()); break
+      case '--records': o.records = int(); break
+      case '--warmup': o.warmup = int(); break
+      case '--repeat': o.repeat = Math.max(1, int()); break
+      case '--idempotence': o.idempotence = true; break
+      case '--batch-size': o.batchSize = int(); break
+      case '--linger-ms': o.lingerMs = int(); break
+      case '--max-in-flight': o.maxInFlight = int(); break
+      case '--broker-warmup': o.brokerWarmup = int(); break
+      case '--buffer-mb': o.bufferMb = Math.max(1, int()); break
+      case '--partitions': o.partitions = Math.max(1, int()); break
+      case '--cpu-prof': o.cpuProf = true; break
+      case '--kafka-libs': o.kafkaLibs = val(); break
+      case '--node22': o.node22 = val(); break
+      case '--keep-topics': o.keepTopics = true; break
+      case '--timeout-ms': o.timeoutMs = int(); break
+      case '--seed': o.seed = int(); break
+      case '--no-micro': o.micro = false; break
+      case '--write-readme': o.writeReadme = true; break
+      default: throw new Error(`unknown option ${a} (see --help)`)
+    }
+  }
+  for (const a of o.acks ?? []) if (a !== '1' && a !== 'all') throw new Error(`--acks: ${a} is not 1 or all`)
+  for (const c of o.compression ?? []) if (c !== 'none' && c !== 'lz4') throw new Error(`--compression: ${c} is not none or lz4`)
+  for (const v of o.valueSizes ?? []) if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--value-sizes: ${v} is not a size in bytes`)
+  if (o.idempotence && (o.acks ?? ['1']).includes('1') && !(o.quick && o.acks === null)) {
+    throw new Error('--idempotence needs acks=all in every scenario: add --acks all')
+  }
+  return o
+}
+
+/** The scenarios to run: the full matrix, or with --quick two corners of it. */
+export function planScenarios(o) {
+  const defaultRecords = (size) => (o.quick ? (size >= 1024 ? 150_000 : 500_000) : size >= 1024 ? 300_000 : 1_000_000)
+  let combos
+  if (o.quick && o.valueSizes === null && o.acks === null && o.compression === null) {
+    combos = [
+      { valueSize: 100, acks: o.idempotence ? 'all' : '1', compression: 'none' },
+      { valueSize: 1024, acks: 'all', compression: 'lz4' },
+    ]
+  } else {
+    combos = []
+    for (const valueSize of o.valueSizes ?? [100, 1024])
+      for (const acks of o.acks ?? ['1', 'all'])
+        for (const compression of o.compression ?? ['none', 'lz4']) combos.push({ valueSize, acks, compression })
+  }
+  return combos.map((c) => {
+    const records = o.records ?? defaultRecords(c.valueSize)
+    return { id: `${c.valueSize}b-acks${c.acks}-${c.compression}`, ...c, records, warmupRecords: o.warmup ?? Math.floor(records / 10) }
+  })
+}

@@ -1,0 +1,106 @@
+// Shared by the Node.js peer runners: settings in, one JSON result line out.
+import { readFileSync } from 'node:fs'
+import { readPayloadFile } from './payload.mjs'
+
+/** Every runner gets the same settings object as its single argument (JSON). */
+export function readSettings() {
+  const arg = process.argv[2]
+  if (arg === undefined) throw new Error('usage: <runner> <settings-json>')
+  const s = JSON.parse(arg)
+  return { ...s, payloads: readPayloadFile(readFileSync(s.payloadFile)) }
+}
+
+/** One in LATENCY_SAMPLE_EVERY records has its ack latency taken (the same rule in every runner). */
+export const LATENCY_SAMPLE_EVERY = 64
+
+/** Collects ack latencies in ms and reduces them to p50/p99/max. */
+export class LatencyRecorder {
+  constructor(basis) {
+    this.basis = basis
+    this.samples = []
+  }
+  add(ms) {
+    this.samples.push(ms)
+  }
+  summary() {
+    return summarizeLatency(this.samples, this.basis)
+  }
+}
+
+/** p50/p99/max of a list of latencies (nearest-rank). */
+export function summarizeLatency(samples, basis) {
+  if (samples.length === 0) return null
+  const s = Float64Array.from(samples).sort()
+  const at = (q) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]
+  const r = (x) => Math.round(x * 1000) / 1000
+  return { p50: r(at(0.5)), p99: r(at(0.99)), max: r(s[s.length - 1]), count: s.length, basis }
+}
+
+/** Prints the result line the harness parses (the last line of stdout starting with '{'). */
+export function emitResult(result) {
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+}
+
+/** Reports a failure as a result line and exits non-zero, so the harness can show the reason. */
+export function fail(err) {
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+  process.stdout.write(`${JSON.stringify({ error: message })}\n`)
+  process.exit(1)
+}
+
+/**
+ * Fails the process if it runs longer than `ms` (a wedged client must not hang the whole bench);
+ * `progress()` may say how far it got, for the report.
+ */
+export function watchdog(ms, progress) {
+  const t = setTimeout(() => fail(new Error(`runner did not finish within ${ms} ms${progress ? ` (${progress()})` : ''}`)), ms)
+  t.unref()
+}
+
+/**
+ * For clients that batch by caller (KafkaJS sendBatch, @platformatic/kafka send): how many records
+ * one call carries: enough to fill one batch of `batchSize` bytes in each partition, as a user
+ * tuning for throughput would do.
+ */
+export function recordsPerCall(s) {
+  return Math.max(1, Math.floor(s.batchSize / (s.valueSize + 20))) * s.partitions
+}
+
+/**
+ * Drives a caller-batched client: `sendCall(records)` sends one call's worth of values and resolves
+ * when acknowledged; up to `maxInFlight` calls are outstanding. Returns elapsed ms of the measured part.
+ */
+export async function driveBatches(s, sendCall, lat) {
+  const per = recordsPerCall(s)
+  const pool = s.payloads
+  let next = 0
+  const run = async (total, measure) => {
+    let sent = 0
+    const worker = async () => {
+      while (sent < total) {
+        const n = Math.min(per, total - sent)
+        sent += n
+        const values = new Array(n)
+        for (let i = 0; i < n; i++) values[i] = pool[next++ % pool.length]
+        const t0 = performance.now()
+        await sendCall(values)
+        if (measure) lat.add(performance.now() - t0)
+      }
+    }
+    await Promise.all(Array.from({ length: s.maxInFlight }, worker))
+  }
+  if (s.warmupRecords > 0) await run(s.warmupRecords, false)
+  const start = performance.now()
+  await run(s.records, true)
+  return { elapsedMs: performance.now() - start, recordsPerCall: per }
+}
+
+/** The installed version of a package in bench/node_modules (read from disk: not every package exports package.json). */
+export function pkgVersion(name) {
+  const url = new URL(`../node_modules/${name}/package.json`, import.meta.url)
+  try {
+    return JSON.parse(readFileSync(url, 'utf8')).version
+  } catch {
+    return 'unknown'
+  }
+}

@@ -1,0 +1,160 @@
+// Command franz-go-bench is the franz-go (pkg/kgo) runner of kafka-wire's benchmark harness:
+// it reads the harness's settings JSON (first argument) and prints one JSON result line.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+type settings struct {
+	Bootstrap     string `json:"bootstrap"`
+	Topic         string `json:"topic"`
+	Records       int    `json:"records"`
+	WarmupRecords int    `json:"warmupRecords"`
+	ValueSize     int    `json:"valueSize"`
+	Acks          string `json:"acks"`
+	Compression   string `json:"compression"`
+	Idempotence   bool   `json:"idempotence"`
+	BatchSize     int32  `json:"batchSize"`
+	LingerMs      int    `json:"lingerMs"`
+	MaxInFlight   int    `json:"maxInFlight"`
+	BufferMemory  int    `json:"bufferMemory"`
+	PayloadFile   string `json:"payloadFile"`
+	TimeoutMs     int    `json:"timeoutMs"`
+}
+
+// sampleEvery matches LATENCY_SAMPLE_EVERY in bench/lib/runner-common.mjs.
+const sampleEvery = 64
+
+func fail(err error) {
+	out, _ := json.Marshal(map[string]string{"error": err.Error()})
+	fmt.Println(string(out))
+	os.Exit(1)
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fail(fmt.Errorf("usage: franz-go-bench <settings-json>"))
+	}
+	var s settings
+	if err := json.Unmarshal([]byte(os.Args[1]), &s); err != nil {
+		fail(err)
+	}
+	raw, err := os.ReadFile(s.PayloadFile)
+	if err != nil {
+		fail(err)
+	}
+	pool := bytes.Split(bytes.TrimSuffix(raw, []byte{'\n'}), []byte{'\n'})
+
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(strings.Split(s.Bootstrap, ",")...),
+		kgo.ClientID("bench-franz-go"),
+		kgo.DefaultProduceTopic(s.Topic),
+		kgo.ProducerBatchMaxBytes(s.BatchSize),
+		kgo.ProducerLinger(time.Duration(s.LingerMs) * time.Millisecond),
+		// The same client-side buffer bound every runner gets (the Java client's buffer.memory).
+		kgo.MaxBufferedBytes(s.BufferMemory),
+		kgo.MaxBufferedRecords(1 << 30),
+	}
+	if s.Acks == "all" {
+		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
+	} else {
+		opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()))
+	}
+	notes := ""
+	if s.Idempotence {
+		// kgo rejects MaxProduceRequestsInflightPerBroker with idempotence and manages in-flight itself.
+		notes = "idempotent: kgo's own in-flight limit (the option is invalid with idempotence)"
+	} else {
+		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(s.MaxInFlight))
+	}
+	if s.Compression == "lz4" {
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.Lz4Compression()))
+	} else {
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.NoCompression()))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		fail(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.TimeoutMs)*time.Millisecond)
+	defer cancel()
+
+	var firstErr atomic.Value
+	var mu sync.Mutex
+	lat := make([]float64, 0, s.Records/sampleEvery+1)
+	next := 0
+	onAck := func(_ *kgo.Record, err error) {
+		if err != nil {
+			firstErr.CompareAndSwap(nil, err)
+		}
+	}
+	run := func(total int, measure bool) {
+		for i := 0; i < total; i++ {
+			r := &kgo.Record{Value: pool[next%len(pool)]}
+			if measure && next%sampleEvery == 0 {
+				t0 := time.Now()
+				cl.Produce(ctx, r, func(r *kgo.Record, err error) {
+					d := float64(time.Since(t0).Nanoseconds()) / 1e6
+					mu.Lock()
+					lat = append(lat, d)
+					mu.Unlock()
+					onAck(r, err)
+				})
+			} else {
+				cl.Produce(ctx, r, onAck)
+			}
+			next++
+		}
+		if err := cl.Flush(ctx); err != nil {
+			fail(err)
+		}
+		if e := firstErr.Load(); e != nil {
+			fail(e.(error))
+		}
+	}
+	if s.WarmupRecords > 0 {
+		run(s.WarmupRecords, false)
+	}
+	start := time.Now()
+	run(s.Records, true)
+	elapsed := float64(time.Since(start).Nanoseconds()) / 1e6
+
+	var latency any
+	if len(lat) > 0 {
+		sort.Float64s(lat)
+		at := func(q float64) float64 {
+			i := int(q*float64(len(lat))+0.999999) - 1
+			if i < 0 {
+				i = 0
+			}
+			if i >= len(lat) {
+				i = len(lat) - 1
+			}
+			return lat[i]
+		}
+		latency = map[string]any{"p50": at(0.5), "p99": at(0.99), "max": lat[len(lat)-1], "count": len(lat), "basis": fmt.Sprintf("1 in %d records", sampleEvery)}
+	}
+	out, _ := json.Marshal(map[string]any{
+		"client":        "franz-go",
+		"version":       kgoVersion(),
+		"records":       s.Records,
+		"warmupRecords": s.WarmupRecords,
+		"elapsedMs":     elapsed,
+		"latency":       latency,
+		"notes":         notes,
+	})
+	fmt.Println(string(out))
+}

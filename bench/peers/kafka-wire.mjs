@@ -1,0 +1,77 @@
+// kafka-wire runner: the package's own build (dist/), as a user of the published package would run it.
+import { existsSync, readFileSync } from 'node:fs'
+import { emitResult, fail, LatencyRecorder, LATENCY_SAMPLE_EVERY, readSettings, watchdog } from '../lib/runner-common.mjs'
+
+const dist = new URL('../../dist/index.js', import.meta.url)
+
+async function main() {
+  const s = readSettings()
+  let phase = 'starting'
+  let next = 0
+  let outstanding = 0
+  watchdog(s.timeoutMs, () => `${phase}: ${next} records sent, ${outstanding} not yet acknowledged`)
+  if (!existsSync(dist)) throw new Error('dist/index.js not built (npm run build)')
+  const mod = await import(dist.href)
+  if (typeof mod.Producer !== 'function') throw new Error('dist/index.js does not export Producer yet')
+  const producer = new mod.Producer({
+    bootstrapServers: s.bootstrap.split(','),
+    clientId: 'bench-kafka-wire',
+    acks: s.acks === 'all' ? 'all' : Number(s.acks),
+    compressionType: s.compression,
+    batchSize: s.batchSize,
+    lingerMs: s.lingerMs,
+    maxInFlightRequestsPerConnection: s.maxInFlight,
+    enableIdempotence: s.idempotence,
+    bufferMemory: s.bufferMemory,
+  })
+  const lat = new LatencyRecorder(`1 in ${LATENCY_SAMPLE_EVERY} records`)
+  // Records handed over but not yet acknowledged are bounded by the same buffer size every client
+  // gets (buffer.memory), so the loop cannot queue the whole run in memory; past the producer's own
+  // limit its send() takes the blocking path, as the Java client's send() would block.
+  const window = Math.max(1024, Math.floor(s.bufferMemory / s.valueSize))
+  let firstError = null
+  let wake = null
+  const onAck = (err) => {
+    outstanding--
+    if (err && firstError === null) firstError = err
+    if (wake !== null && outstanding < window) {
+      const w = wake
+      wake = null
+      w()
+    }
+  }
+  const pool = s.payloads
+  const topic = s.topic
+  const run = async (total, measure) => {
+    phase = measure ? 'measured sends' : 'warm-up sends'
+    for (let i = 0; i < total; i++) {
+      if (outstanding >= window) await new Promise((r) => (wake = r))
+      if (firstError !== null) throw firstError
+      const value = pool[next % pool.length]
+      outstanding++
+      if (measure && next % LATENCY_SAMPLE_EVERY === 0) {
+        const t0 = performance.now()
+        producer.send({ topic, value }, (err) => {
+          lat.add(performance.now() - t0)
+          onAck(err)
+        })
+      } else {
+        producer.send({ topic, value }, onAck)
+      }
+      next++
+    }
+    phase = `flush after ${measure ? 'measured' : 'warm-up'} records`
+    await producer.flush()
+    if (firstError !== null) throw firstError
+  }
+  if (s.warmupRecords > 0) await run(s.warmupRecords, false)
+  const start = performance.now()
+  await run(s.records, true)
+  const elapsedMs = performance.now() - start
+  phase = 'close'
+  await producer.close()
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+  emitResult({ client: 'kafka-wire', version: pkg.version, records: s.records, warmupRecords: s.warmupRecords, elapsedMs, latency: lat.summary() })
+}
+
+main().catch(fail)

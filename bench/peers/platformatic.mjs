@@ -1,0 +1,36 @@
+// @platformatic/kafka runner: it has no linger either; the caller batches with send({ messages }).
+import { Producer, ProduceAcks } from '@platformatic/kafka'
+import { driveBatches, emitResult, fail, LatencyRecorder, pkgVersion, readSettings, watchdog } from '../lib/runner-common.mjs'
+
+
+async function main() {
+  const s = readSettings()
+  watchdog(s.timeoutMs)
+  const producer = new Producer({
+    clientId: 'bench-platformatic',
+    bootstrapBrokers: s.bootstrap.split(','),
+    acks: s.acks === 'all' ? ProduceAcks.ALL : ProduceAcks.LEADER,
+    compression: s.compression,
+    idempotent: s.idempotence,
+    maxInflights: s.maxInFlight,
+    autocreateTopics: false,
+  })
+  const lat = new LatencyRecorder('per send call')
+  const { elapsedMs, recordsPerCall } = await driveBatches(
+    s,
+    (values) => producer.send({ messages: values.map((value) => ({ topic: s.topic, value })) }),
+    lat,
+  )
+  await producer.close()
+  emitResult({
+    client: 'platformatic',
+    version: `${pkgVersion('@platformatic/kafka')} (Node ${process.version})`,
+    records: s.records,
+    warmupRecords: s.warmupRecords,
+    elapsedMs,
+    latency: lat.summary(),
+    notes: `send of ${recordsPerCall} records per call, ${s.maxInFlight} calls outstanding; Node ${process.version}`,
+  })
+}
+
+main().catch(fail)

@@ -1,0 +1,343 @@
+#!/usr/bin/env node
+// kafka-wire's benchmark harness (issue 8): every client in its own process, one after another,
+// same settings, same payload bytes, fresh topic per run, end offsets checked after each run.
+// Usage: npm run bench -- [--quick] [--bootstrap host:port] [--clients a,b] ... (see bench/README.md)
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, createWriteStream, rmSync } from 'node:fs'
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { once } from 'node:events'
+import { spawnSync } from 'node:child_process'
+import { parseArgs, planScenarios, HELP } from './lib/options.mjs'
+import { makePayloads, writePayloadFile } from './lib/payload.mjs'
+import { killActive, runMeasured, measureMethod } from './lib/measure.mjs'
+import { BENCH_DIR, CLIENTS, ROOT_DIR, ensureBenchModules } from './lib/clients.mjs'
+import { markdownTable, microTable, scenarioLabel, svgChart } from './lib/report.mjs'
+import { startBroker } from './lib/broker.mjs'
+import { summarizeProfile } from './lib/profile-summary.mjs'
+
+const log = (line) => process.stdout.write(`${line}\n`)
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2))
+  if (opts.help) {
+    log(HELP)
+    return
+  }
+  const startedAt = new Date()
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-')
+  const runId = Math.random().toString(36).slice(2, 8)
+  const scenarios = planScenarios(opts)
+  const selected = CLIENTS.filter((c) => opts.clients === null || opts.clients.includes(c.name))
+  if (opts.clients !== null) {
+    const unknown = opts.clients.filter((n) => !CLIENTS.some((c) => c.name === n))
+    if (unknown.length > 0) throw new Error(`unknown client(s) ${unknown.join(', ')}; known: ${CLIENTS.map((c) => c.name).join(', ')}`)
+  }
+  log(`kafka-wire bench${opts.quick ? ' (quick)' : ''}: ${scenarios.length} scenario(s) x ${selected.length} client(s); CPU/RSS measured with ${measureMethod() ?? 'nothing (install GNU time or python3)'}`)
+
+  // Install the Node peers first. The harness's own admin client (KafkaJS) also resolves from the
+  // root devDependencies, so a failed install only marks the peers that need it as "cannot run".
+  const npmReason = ensureBenchModules(log)
+  if (npmReason !== null) log(`bench/node_modules could not be installed: ${npmReason}`)
+  let openAdmin
+  try {
+    ;({ openAdmin } = await import('./lib/admin.mjs'))
+  } catch (err) {
+    throw new Error(`no KafkaJS for topic admin (npm ci at the repository root, or npm ci --prefix bench): ${err.message}`)
+  }
+
+  // CPU-only microbenchmarks first, in their own process, while nothing else of ours is running.
+  let micro = null
+  if (opts.micro) {
+    process.stdout.write('microbenchmarks (CPU only): running… ')
+    const m = await runMeasured(process.execPath, [join(BENCH_DIR, 'micro.mjs'), '--json'], { timeoutMs: 120_000, cwd: ROOT_DIR })
+    const line = m.stdout.trim().split('\n').pop() ?? ''
+    try {
+      micro = JSON.parse(line)
+      log('done')
+    } catch {
+      log(`failed: ${m.stderr.trim().split('\n').slice(-1)[0] ?? `exit ${m.code}`}`)
+    }
+  }
+
+  const broker = await startBroker(opts, log)
+  const stopBroker = async () => {
+    if (broker.stop) await broker.stop()
+  }
+  process.once('SIGINT', () => {
+    log('interrupted: stopping')
+    killActive()
+    stopBroker().finally(() => process.exit(130))
+  })
+  const ctx = {
+    log,
+    cpuProf: opts.cpuProf,
+    profileDir: join(BENCH_DIR, 'results', `profiles-${stamp}`),
+    node22: opts.node22,
+    kafkaLibs: opts.kafkaLibs ?? broker.kafkaLibs ?? null,
+  }
+  const work = join(tmpdir(), `kw-bench-${runId}`)
+  mkdirSync(work, { recursive: true })
+  const admin = await openAdmin(broker.bootstrap)
+  const results = []
+  try {
+    // Prepare each client once; one that cannot run is reported in every scenario with its reason.
+    const ready = new Map()
+    for (const c of selected) {
+      const reason = await c.prepare(ctx)
+      ready.set(c.name, reason)
+      log(reason === null ? `ready: ${c.name}` : `${c.name}: cannot run: ${reason}`)
+    }
+    const notReady = [...ready.values()].filter((r) => r !== null).length
+    const total = scenarios.length * selected.length * opts.repeat
+    let n = 0
+    if (opts.brokerWarmup > 0) {
+      process.stdout.write(`warming the broker with ${opts.brokerWarmup.toLocaleString('en-US')} unmeasured records… `)
+      await admin.warmBroker(`kwbench-${runId}-broker-warmup`, opts.partitions, makePayloads(100, 256, opts.seed), opts.brokerWarmup)
+      log('done')
+    }
+    for (const sc of scenarios) {
+      const values = makePayloads(sc.valueSize, opts.poolSize, opts.seed)
+      const payloadFile = join(work, `payload-${sc.valueSize}.txt`)
+      writePayloadFile(payloadFile, values)
+      let kcatFile = null
+      const samples = new Map(selected.map((c) => [c.name, []]))
+      for (let rep = 0; rep < opts.repeat; rep++) {
+        // Each repeat starts with a different client, so no client always runs first (cold caches).
+        const order = selected.map((_, i) => selected[(i + rep) % selected.length])
+        for (const c of order) {
+          if (ready.get(c.name) !== null) continue
+          if (c.name === 'kcat' && kcatFile === null) kcatFile = await writeKcatFile(join(work, `kcat-${sc.id}.txt`), values, sc.records)
+          n++
+          const topic = `kwbench-${runId}-${sc.id}-${c.name}-${rep}`
+          const settings = {
+            client: c.name,
+            scenario: sc.id,
+            repeat: rep,
+            bootstrap: broker.bootstrap,
+            topic,
+            partitions: opts.partitions,
+            records: sc.records,
+            warmupRecords: sc.warmupRecords,
+            valueSize: sc.valueSize,
+            acks: sc.acks,
+            compression: sc.compression,
+            idempotence: opts.idempotence,
+            batchSize: opts.batchSize,
+            lingerMs: opts.lingerMs,
+            maxInFlight: opts.maxInFlight,
+            bufferMemory: opts.bufferMb * 1024 * 1024,
+            payloadFile,
+            kcatFile,
+            seed: opts.seed,
+            timeoutMs: opts.timeoutMs,
+          }
+          process.stdout.write(`[${n}/${total - notReady * scenarios.length * opts.repeat}] ${scenarioLabel(sc)} · ${c.name}${opts.repeat > 1 ? ` #${rep + 1}` : ''}: running… `)
+          const sample = await runOnce(c, settings, ctx, admin, opts)
+          samples.get(c.name).push(sample)
+          log(progressText(sample))
+        }
+      }
+      for (const c of selected) {
+        const reason = ready.get(c.name)
+        if (reason !== null) results.push({ scenario: sc, client: c.name, language: c.language, status: 'cannot run', reason, samples: [] })
+        else results.push(summarize(sc, c, samples.get(c.name)))
+      }
+      if (kcatFile !== null) rmSync(kcatFile, { force: true })
+    }
+  } finally {
+    await admin.close().catch(() => {})
+    await stopBroker()
+    rmSync(work, { recursive: true, force: true })
+  }
+
+  // With --cpu-prof, the top of each profile goes into the JSON too (the files stay for DevTools).
+  let profiles = null
+  if (opts.cpuProf && existsSync(ctx.profileDir)) {
+    profiles = {}
+    for (const f of readdirSync(ctx.profileDir).filter((x) => x.endsWith('.cpuprofile'))) {
+      const s = summarizeProfile(JSON.parse(readFileSync(join(ctx.profileDir, f), 'utf8')), 15)
+      profiles[f] = s
+      log(`profile ${f}: ${s.functions.slice(0, 5).map((r) => `${r.what.split('  ')[0]} ${r.pct.toFixed(0)}%`).join(', ')}`)
+    }
+  }
+  const table = markdownTable(results, scenarios)
+  const title = `Producer records/s per client: ${opts.quick ? 'quick' : 'full'} run ${startedAt.toISOString().slice(0, 16)}Z`
+  const svg = svgChart(results, scenarios, CLIENTS.map((c) => c.name), title)
+  const outDir = join(BENCH_DIR, 'results')
+  mkdirSync(outDir, { recursive: true })
+  const jsonPath = join(outDir, `${stamp}.json`)
+  const svgPath = join(outDir, `${stamp}.svg`)
+  const doc = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}`, loadavgAtEnd: loadavg() },
+    source: gitDescribe(),
+    broker: { bootstrap: broker.bootstrap, managedByHarness: broker.managed, kafkaVersion: broker.kafkaVersion ?? null },
+    measurement: { cpuAndRss: measureMethod(), latencySampling: 'see each sample\'s latency.basis' },
+    options: { ...opts },
+    commonSettings: { partitions: opts.partitions, replicationFactor: 1, keys: null, idempotence: opts.idempotence, batchSize: opts.batchSize, lingerMs: opts.lingerMs, maxInFlight: opts.maxInFlight, bufferMemory: opts.bufferMb * 1024 * 1024, payloadPool: opts.poolSize, seed: opts.seed },
+    scenarios,
+    results,
+    micro,
+    profiles,
+    markdown: table,
+  }
+  writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`)
+  writeFileSync(svgPath, svg)
+  log('')
+  log(table)
+  log('')
+  if (micro !== null) {
+    log(microTable(micro.rows))
+    log('')
+  }
+  log(`wrote ${jsonPath}`)
+  log(`wrote ${svgPath}`)
+  if (opts.writeReadme) {
+    writeReadmeTable(doc, micro)
+    log(`updated the latest table in ${join(BENCH_DIR, 'README.md')}`)
+  }
+  if (opts.cpuProf) log(`CPU profiles in ${ctx.profileDir} (open in Chrome DevTools > Performance)`)
+}
+
+/** The commit the measured kafka-wire was built from, and whether the work tree had changes. */
+function gitDescribe() {
+  const git = (args) => spawnSync('git', args, { cwd: ROOT_DIR, encoding: 'utf8' })
+  const head = git(['rev-parse', 'HEAD'])
+  if (head.status !== 0) return null
+  return { commit: head.stdout.trim(), dirty: git(['status', '--porcelain', '--', 'src']).stdout.trim() !== '' }
+}
+
+/** Replaces the block between the bench:latest markers of bench/README.md with this run's output. */
+function writeReadmeTable(doc, micro) {
+  const path = join(BENCH_DIR, 'README.md')
+  const text = readFileSync(path, 'utf8')
+  const open = '<!-- bench:latest -->'
+  const close = '<!-- /bench:latest -->'
+  const a = text.indexOf(open)
+  if (a < 0) throw new Error(`${path} has no ${open} marker`)
+  const b = text.indexOf(close, a)
+  const versions = doc.results.filter((r) => r.version).map((r) => `${r.client} ${r.version}`)
+  const body = [
+    open,
+    `Run of ${doc.startedAt} (\`${['npm run bench --', ...process.argv.slice(2).filter((x) => x !== '--write-readme')].join(' ')}\`), ${doc.machine.cpus} cores (${doc.machine.cpuModel}), ` +
+      `Node ${doc.machine.node}, load average at the end ${doc.machine.loadavgAtEnd.map((x) => x.toFixed(1)).join(' / ')}. ` +
+      `Versions: ${[...new Set(versions)].join(', ')}.`,
+    '',
+    doc.markdown,
+    ...(micro === null ? [] : ['', microTable(micro.rows)]),
+    close,
+  ].join('\n')
+  writeFileSync(path, text.slice(0, a) + body + (b < 0 ? '\n' : text.slice(b + close.length)))
+}
+
+/** Writes the kcat input: `records` lines cycling through the pool (kcat -l sends one record per line). */
+async function writeKcatFile(path, values, records) {
+  const out = createWriteStream(path)
+  const nl = Buffer.from('\n')
+  for (let i = 0; i < records; i++) {
+    if (!out.write(values[i % values.length]) | !out.write(nl)) await once(out, 'drain')
+  }
+  out.end()
+  await once(out, 'finish')
+  return path
+}
+
+/** One process run of one client, then the end-offset check on its fresh topic. */
+async function runOnce(client, settings, ctx, admin, opts) {
+  const base = { topic: settings.topic, startedAt: new Date().toISOString(), settings }
+  try {
+    await admin.createTopic(settings.topic, settings.partitions)
+  } catch (err) {
+    return { ...base, status: 'failed', reason: `could not create topic: ${err.message}` }
+  }
+  const { cmd, args } = client.command(settings, ctx)
+  const m = await runMeasured(cmd, args, { timeoutMs: settings.timeoutMs + 30_000, cwd: ROOT_DIR })
+  const measured = { command: [cmd, ...args], wallMs: m.wallMs, exitCode: m.code, signal: m.signal, cpu: m.cpu, maxRssKb: m.maxRssKb }
+  let result = null
+  if (client.parse) result = client.parse(m.stdout, settings, m.wallMs, ctx)
+  else {
+    const line = m.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'))
+    try {
+      result = line ? JSON.parse(line) : null
+    } catch {
+      result = null
+    }
+  }
+  const errLines = m.stderr.trim().split('\n').filter(Boolean)
+  const errLine = errLines.find((l) => /Error|error:/.test(l))
+  const stderrTail = (errLine ?? errLines.slice(-2).join(' / ')).slice(0, 300)
+  let sample
+  if (m.code !== 0 || result === null || result.error) {
+    const why = result?.error ?? (m.signal ? `killed by ${m.signal} (timeout ${settings.timeoutMs} ms?)` : `exit ${m.code}`)
+    sample = { ...base, ...measured, status: 'failed', reason: `${why}${stderrTail && !result?.error ? `; stderr: ${stderrTail}` : ''}`, result }
+  } else {
+    const sent = result.records + result.warmupRecords
+    let endOffsets = null
+    let status = 'ok'
+    let reason = null
+    try {
+      endOffsets = await admin.endOffsetSum(settings.topic)
+      if (endOffsets !== sent) {
+        status = 'invalid'
+        reason = `end offsets add up to ${endOffsets}, client sent ${sent}`
+      }
+    } catch (err) {
+      status = 'invalid'
+      reason = `could not read end offsets: ${err.message}`
+    }
+    const recordsPerSec = result.records / (result.elapsedMs / 1000)
+    sample = {
+      ...base,
+      ...measured,
+      status,
+      reason,
+      result,
+      expectedOffsets: sent,
+      endOffsets,
+      recordsPerSec,
+      mbPerSec: (recordsPerSec * settings.valueSize) / 1e6,
+      cpuSec: m.cpu?.total ?? null,
+      cpuSecPerMillion: m.cpu ? (m.cpu.total / sent) * 1e6 : null,
+      maxRssMb: m.maxRssKb === null ? null : m.maxRssKb / 1024,
+    }
+  }
+  if (!opts.keepTopics) await admin.deleteTopic(settings.topic).catch(() => {})
+  return sample
+}
+
+function progressText(s) {
+  if (s.status === 'failed') return `FAILED: ${s.reason}`
+  const cpu = s.cpuSec === null ? '' : `, CPU ${s.cpuSec.toFixed(2)} s`
+  const rss = s.maxRssMb === null ? '' : `, RSS ${s.maxRssMb.toFixed(0)} MiB`
+  const check = s.status === 'ok' ? 'offsets ok' : `INVALID (${s.reason})`
+  return `${Math.round(s.recordsPerSec).toLocaleString('en-US')} records/s, ${s.mbPerSec.toFixed(1)} MB/s${cpu}${rss}, ${check}`
+}
+
+/** The figures of a (scenario, client): the median sample by records/s; every sample kept raw. */
+function summarize(sc, c, samples) {
+  const base = { scenario: sc, client: c.name, language: c.language, samples }
+  const good = samples.filter((s) => s.status === 'ok' || s.status === 'invalid').sort((a, b) => a.recordsPerSec - b.recordsPerSec)
+  if (good.length === 0) return { ...base, status: 'failed', reason: samples[0]?.reason ?? 'no run' }
+  const med = good[Math.floor((good.length - 1) / 2)]
+  const invalid = samples.find((s) => s.status !== 'ok')
+  return {
+    ...base,
+    status: invalid ? 'invalid' : 'ok',
+    reason: invalid ? invalid.reason : null,
+    version: med.result.version,
+    notes: med.result.notes ?? null,
+    recordsPerSec: med.recordsPerSec,
+    mbPerSec: med.mbPerSec,
+    latency: med.result.latency ?? null,
+    cpuSec: med.cpuSec,
+    cpuSecPerMillion: med.cpuSecPerMillion,
+    maxRssMb: med.maxRssMb,
+    endOffsets: med.endOffsets,
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+})
