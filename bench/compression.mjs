@@ -4,7 +4,7 @@
 //
 // Input: one records section made of ~1 KiB JSON-like records (the size of a typical batch),
 // compressed and decompressed for `seconds` per implementation, in interleaved rounds,
-// timed in process CPU time (best round kept), so load from other processes on a shared machine
+// timed in process CPU time (median round kept), so load from other processes on a shared machine
 // distorts ours and native alike as little as possible. MB/s is uncompressed
 // bytes per second (1 MB = 10^6 B); ratio is uncompressed / compressed. Speed goals are judged as
 // ratios against the native package measured in the same run, never as absolute numbers.
@@ -95,25 +95,31 @@ async function rate(fn, input, ms) {
 const input = jsonRecords(batchKiB * 1024)
 const max = input.length
 const rows = []
-const ROUNDS = 5
+const ROUNDS = 7
 
-/** Measure the implementations of one codec in interleaved rounds; keep each one's best round. */
+/** Middle value: one slow round (another process woke up) or one lucky round does not move it. */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[sorted.length >> 1]
+}
+
+/** Measure the implementations of one codec in interleaved rounds; keep each one's median round. */
 async function group(codec, impls) {
   const entries = impls.map(([impl, compress, decompress]) => {
     const compressed = compress(input)
     const back = decompress(compressed)
     if (Buffer.compare(Buffer.from(back), Buffer.from(input)) !== 0) throw new Error(`${codec}/${impl}: round trip failed`)
-    return { impl, compress, decompress, compressed, c: 0, d: 0 }
+    return { impl, compress, decompress, compressed, c: [], d: [] }
   })
   const ms = (seconds * 1000) / ROUNDS
   for (let round = 0; round < ROUNDS; round++) {
     for (const e of entries) {
-      e.c = Math.max(e.c, await rate(e.compress, input, ms))
-      e.d = Math.max(e.d, await rate(e.decompress, e.compressed, ms))
+      e.c.push(await rate(e.compress, input, ms))
+      e.d.push(await rate(e.decompress, e.compressed, ms))
     }
   }
   for (const e of entries) {
-    rows.push({ codec, impl: e.impl, cMBs: (e.c * input.length) / 1e6, dMBs: (e.d * input.length) / 1e6, ratio: input.length / e.compressed.length })
+    rows.push({ codec, impl: e.impl, cMBs: (median(e.c) * input.length) / 1e6, dMBs: (median(e.d) * input.length) / 1e6, ratio: input.length / e.compressed.length })
   }
 }
 

@@ -22,7 +22,7 @@ const HASH_SHIFT = 32 - HASH_BITS
 const SKIP_TRIGGER = 6
 
 /** Positions relative to the block start; blocks are at most 64 KiB so 16 bits suffice. Reused. */
-const table = new Uint16Array(1 << HASH_BITS)
+const hashTable = new Uint16Array(1 << HASH_BITS)
 
 /** Largest block the compressor accepts (our frames use 64 KiB blocks, as Kafka does). */
 export const LZ4_MAX_COMPRESS_BLOCK = 1 << 16
@@ -31,7 +31,6 @@ export const LZ4_MAX_COMPRESS_BLOCK = 1 << 16
 export function lz4BlockBound(n: number): number {
   return n + Math.floor(n / 255) + 16
 }
-
 
 function hash(u32: number): number {
   return Math.imul(u32, 0x9e3779b1) >>> HASH_SHIFT
@@ -73,11 +72,18 @@ function emitLastLiterals(src: Uint8Array, anchor: number, end: number, out: Uin
  */
 export function lz4CompressBlock(src: Uint8Array, base: number, end: number, out: Uint8Array, op: number): number {
   if (end - base > LZ4_MAX_COMPRESS_BLOCK) throw new RangeError('lz4 block larger than 64 KiB')
+  // `| 0` tells V8 these are int32, so the loops work on untagged integers.
+  base |= 0
+  end |= 0
+  op |= 0
   let anchor = base
   if (end - base < MF_LIMIT + 1) return emitLastLiterals(src, anchor, end, out, op)
 
   // Unaligned little-endian 32-bit loads: V8 compiles DataView reads to single machine loads.
   const dv = new DataView(src.buffer, src.byteOffset, src.byteLength)
+  const outView = new DataView(out.buffer, out.byteOffset, out.byteLength)
+  // A local alias: V8 reloads a module-level binding on every use inside the loop.
+  const table = hashTable
   table.fill(0)
   const mfLimit = end - MF_LIMIT
   const matchLimit = end - LAST_LITERALS
@@ -115,7 +121,13 @@ export function lz4CompressBlock(src: Uint8Array, base: number, end: number, out
     } else {
       out[tokenPos] = litLen << 4
     }
-    copyBytes(src, anchor, litLen, out, op)
+    // Literals before a match end at least MF_LIMIT bytes before the block end and the block's
+    // tail follows them in `out`, so copying whole words past `litLen` stays inside both buffers.
+    outView.setInt32(op, dv.getInt32(anchor, true), true)
+    outView.setInt32(op + 4, dv.getInt32(anchor + 4, true), true)
+    if (litLen > 8) {
+      for (let i = 8; i < litLen; i += 4) outView.setInt32(op + i, dv.getInt32(anchor + i, true), true)
+    }
     op += litLen
 
     for (;;) {
@@ -125,13 +137,22 @@ export function lz4CompressBlock(src: Uint8Array, base: number, end: number, out
       ip += MIN_MATCH
       match += MIN_MATCH
       const matchStart = ip
-      while (ip + 4 <= matchLimit && dv.getInt32(ip, true) === dv.getInt32(match, true)) {
+      for (;;) {
+        if (ip + 4 > matchLimit) {
+          while (ip < matchLimit && src[ip] === src[match]) {
+            ip++
+            match++
+          }
+          break
+        }
+        const diff = dv.getInt32(ip, true) ^ dv.getInt32(match, true)
+        if (diff !== 0) {
+          // Little-endian: the lowest set bit marks the first differing byte.
+          ip += (31 - Math.clz32(diff & -diff)) >>> 3
+          break
+        }
         ip += 4
         match += 4
-      }
-      while (ip < matchLimit && src[ip] === src[match]) {
-        ip++
-        match++
       }
       const extra = ip - matchStart
       if (extra >= 15) {
@@ -162,7 +183,8 @@ export function lz4CompressBlock(src: Uint8Array, base: number, end: number, out
 
 /**
  * Decode one LZ4 block `src[pos, end)` into `dst` from `dp`, never writing at or beyond `dstLimit`.
- * Matches may reach back to `windowStart` (the block start for independent blocks).
+ * Matches may reach back to `windowStart` (the block start for independent blocks). Bytes between
+ * the returned position and `dstLimit` may be overwritten with scratch (word copies run past the end).
  * @returns the position after the decoded data
  * @throws CompressionError on any malformed sequence or when output would pass `dstLimit`
  */
@@ -178,18 +200,30 @@ export function lz4DecompressBlock(
   // Short literals and matches move four bytes at a time through DataViews (single machine loads).
   const srcView = new DataView(src.buffer, src.byteOffset, src.byteLength)
   const dstView = new DataView(dst.buffer, dst.byteOffset, dst.byteLength)
+  // `| 0` tells V8 these are int32, so the loop works on untagged integers.
+  pos |= 0
+  end |= 0
+  dp |= 0
+  dstLimit |= 0
+  windowStart |= 0
+  // The loop calls nothing (no `set`/`copyWithin`): a call inside it would make V8 reload every
+  // array's fields after each one, which costs more than word loops save on the rare long runs.
   for (;;) {
     if (pos >= end) throw new CompressionError(CODEC, 'truncated block')
     const token = src[pos++]!
     let litLen = token >>> 4
     if (litLen < 15 && end - pos >= 16 && dstLimit - dp >= 16) {
-      // Common case, a short literal with room around it: copy 16 bytes unconditionally. Bytes past
-      // `litLen` land in output not produced yet, which what follows overwrites. Since litLen < 16
-      // bytes remain, the block cannot end here: a match offset follows.
+      // Common case, a short literal with room around it: copy 4, 8 or 16 bytes whatever `litLen`
+      // (most literals are 0-3 bytes). Bytes past `litLen` land in output not produced yet, which
+      // what follows overwrites. Since 16 bytes remain and litLen < 15, the block cannot end here.
       dstView.setInt32(dp, srcView.getInt32(pos, true), true)
-      dstView.setInt32(dp + 4, srcView.getInt32(pos + 4, true), true)
-      dstView.setInt32(dp + 8, srcView.getInt32(pos + 8, true), true)
-      dstView.setInt32(dp + 12, srcView.getInt32(pos + 12, true), true)
+      if (litLen > 4) {
+        dstView.setInt32(dp + 4, srcView.getInt32(pos + 4, true), true)
+        if (litLen > 8) {
+          dstView.setInt32(dp + 8, srcView.getInt32(pos + 8, true), true)
+          dstView.setInt32(dp + 12, srcView.getInt32(pos + 12, true), true)
+        }
+      }
       dp += litLen
       pos += litLen
     } else {
@@ -203,19 +237,13 @@ export function lz4DecompressBlock(
       }
       if (litLen > end - pos) throw new CompressionError(CODEC, `literal of ${litLen} bytes runs past the block`)
       if (litLen > dstLimit - dp) throw new CompressionError(CODEC, 'decoded data exceeds the output limit')
-      if (litLen < 32) {
-        const stop = pos + litLen
-        while (pos + 4 <= stop) {
-          dstView.setInt32(dp, srcView.getInt32(pos, true), true)
-          dp += 4
-          pos += 4
-        }
-        while (pos < stop) dst[dp++] = src[pos++]!
-      } else {
-        dst.set(src.subarray(pos, pos + litLen), dp)
-        pos += litLen
-        dp += litLen
+      const stop = pos + litLen
+      while (pos + 4 <= stop) {
+        dstView.setInt32(dp, srcView.getInt32(pos, true), true)
+        dp += 4
+        pos += 4
       }
+      while (pos < stop) dst[dp++] = src[pos++]!
       if (pos === end) return dp
     }
 
@@ -224,18 +252,6 @@ export function lz4DecompressBlock(
     pos += 2
     if (offset === 0 || offset > dp - windowStart) throw new CompressionError(CODEC, `match offset ${offset} is out of range`)
     let matchLen = token & 15
-    let from = dp - offset
-    if (matchLen < 15 && offset >= 4 && dstLimit - dp >= 20) {
-      // Common case, a match of at most 18 bytes: copy 20 in words. With offset >= 4 each word
-      // read was written already; the extra bytes are overwritten by what follows.
-      dstView.setInt32(dp, dstView.getInt32(from, true), true)
-      dstView.setInt32(dp + 4, dstView.getInt32(from + 4, true), true)
-      dstView.setInt32(dp + 8, dstView.getInt32(from + 8, true), true)
-      dstView.setInt32(dp + 12, dstView.getInt32(from + 12, true), true)
-      dstView.setInt32(dp + 16, dstView.getInt32(from + 16, true), true)
-      dp += matchLen + MIN_MATCH
-      continue
-    }
     if (matchLen === 15) {
       let b: number
       do {
@@ -245,22 +261,31 @@ export function lz4DecompressBlock(
       } while (b === 255)
     }
     matchLen += MIN_MATCH
-    if (matchLen > dstLimit - dp) throw new CompressionError(CODEC, 'decoded data exceeds the output limit')
-    if (offset >= matchLen && matchLen >= 32) {
-      dst.copyWithin(dp, from, from + matchLen)
-      dp += matchLen
-    } else if (offset >= 4) {
-      // Four bytes at a time: with offset >= 4 every word read was fully written already.
-      const stop = dp + matchLen
-      while (dp + 4 <= stop) {
-        dstView.setInt32(dp, dstView.getInt32(from, true), true)
-        dp += 4
-        from += 4
+    let from = dp - offset
+    const stop = dp + matchLen
+    if (offset >= 4 && dstLimit - stop >= 16) {
+      // Common case: words, forwards. With offset >= 4 every word read was fully written already
+      // (overlapping matches included). At least 16 bytes go unconditionally, and the last word may
+      // pass `stop`; the room check above covers both, and what follows overwrites the surplus.
+      dstView.setInt32(dp, dstView.getInt32(from, true), true)
+      dstView.setInt32(dp + 4, dstView.getInt32(from + 4, true), true)
+      dstView.setInt32(dp + 8, dstView.getInt32(from + 8, true), true)
+      dstView.setInt32(dp + 12, dstView.getInt32(from + 12, true), true)
+      if (matchLen > 16) {
+        dp += 16
+        from += 16
+        do {
+          dstView.setInt32(dp, dstView.getInt32(from, true), true)
+          dp += 4
+          from += 4
+        } while (dp < stop)
       }
-      while (dp < stop) dst[dp++] = dst[from++]!
-    } else {
-      // Overlapping matches repeat the last `offset` bytes: byte by byte, forwards.
-      for (let i = 0; i < matchLen; i++) dst[dp++] = dst[from++]!
+      dp = stop
+      continue
     }
+    // Offsets below 4 (runs of 1-3 repeating bytes) and matches near the output limit: bytes,
+    // forwards, which repeats the last `offset` bytes as the format intends.
+    if (matchLen > dstLimit - dp) throw new CompressionError(CODEC, 'decoded data exceeds the output limit')
+    for (let i = 0; i < matchLen; i++) dst[dp++] = dst[from++]!
   }
 }

@@ -26,7 +26,7 @@ const HASH_SHIFT = 32 - HASH_BITS
 /** Stop looking for matches this close to the fragment end; the tail is emitted as a literal. */
 const INPUT_MARGIN = 15
 /** Positions relative to the fragment start, reused across calls (cleared per fragment). */
-const table = new Uint16Array(1 << HASH_BITS)
+const hashTable = new Uint16Array(1 << HASH_BITS)
 
 /** Largest output `snappyCompress` can produce for `n` input bytes (format worst case). */
 export function snappyMaxCompressedLength(n: number): number {
@@ -41,8 +41,9 @@ function hash(u32: number): number {
   return Math.imul(u32, 0x1e35a7bd) >>> HASH_SHIFT
 }
 
-function emitLiteral(src: Uint8Array, start: number, end: number, out: Uint8Array, op: number): number {
-  const n = end - start - 1
+/** Write a literal element's tag and length bytes for `len` literal bytes; returns the new `op`. */
+function literalHeader(len: number, out: Uint8Array, op: number): number {
+  const n = len - 1
   if (n < 60) {
     out[op++] = n << 2
   } else if (n < 0x100) {
@@ -64,6 +65,11 @@ function emitLiteral(src: Uint8Array, start: number, end: number, out: Uint8Arra
     out[op++] = (n >>> 16) & 0xff
     out[op++] = n >>> 24
   }
+  return op
+}
+
+function emitLiteral(src: Uint8Array, start: number, end: number, out: Uint8Array, op: number): number {
+  op = literalHeader(end - start, out, op)
   if (end - start < 32) {
     for (let i = start; i < end; i++) out[op++] = src[i]!
     return op
@@ -99,8 +105,15 @@ function emitCopy(offset: number, len: number, out: Uint8Array, op: number): num
 
 /** Compress `src[base, end)` (at most FRAGMENT_SIZE bytes) as elements; offsets stay inside it. */
 function compressFragment(src: Uint8Array, dv: DataView, base: number, end: number, out: Uint8Array, op: number): number {
+  // `| 0` tells V8 these are int32, so the loops work on untagged integers.
+  base |= 0
+  end |= 0
+  op |= 0
   let nextEmit = base
   if (end - base >= INPUT_MARGIN) {
+    const outView = new DataView(out.buffer, out.byteOffset, out.byteLength)
+    // A local alias: V8 reloads a module-level binding on every use inside the loop.
+    const table = hashTable
     table.fill(0)
     const ipLimit = end - INPUT_MARGIN
     let ip = base + 1
@@ -122,14 +135,30 @@ function compressFragment(src: Uint8Array, dv: DataView, base: number, end: numb
         table[h] = ip - base
       } while (bytes !== dv.getInt32(candidate, true))
 
-      op = emitLiteral(src, nextEmit, ip, out, op)
+      // Literals before a copy end at least INPUT_MARGIN bytes before the fragment end and more
+      // elements follow them in `out`, so copying whole words past the literal stays inside both.
+      const litLen = ip - nextEmit
+      op = literalHeader(litLen, out, op)
+      for (let i = 0; i < litLen; i += 4) outView.setInt32(op + i, dv.getInt32(nextEmit + i, true), true)
+      op += litLen
       let matchAgain: boolean
       do {
         const start = ip
         let m = 4
-        // Compare four bytes at a time, then finish byte by byte.
-        while (ip + m + 4 <= end && dv.getInt32(candidate + m, true) === dv.getInt32(ip + m, true)) m += 4
-        while (ip + m < end && src[candidate + m] === src[ip + m]) m++
+        // Compare four bytes at a time; the first differing word says how many of its bytes matched.
+        for (;;) {
+          if (ip + m + 4 > end) {
+            while (ip + m < end && src[candidate + m] === src[ip + m]) m++
+            break
+          }
+          const diff = dv.getInt32(candidate + m, true) ^ dv.getInt32(ip + m, true)
+          if (diff !== 0) {
+            // Little-endian: the lowest set bit marks the first differing byte.
+            m += (31 - Math.clz32(diff & -diff)) >>> 3
+            break
+          }
+          m += 4
+        }
         ip += m
         op = emitCopy(start - candidate, m, out, op)
         nextEmit = ip
@@ -197,19 +226,29 @@ function decodeRaw(src: Uint8Array, pos: number, end: number, dst: Uint8Array, d
   // Short literals and copies move four bytes at a time through DataViews (single machine loads).
   const srcView = new DataView(src.buffer, src.byteOffset, src.byteLength)
   const dstView = new DataView(dst.buffer, dst.byteOffset, dst.byteLength)
+  // `| 0` tells V8 these are int32, so the loop works on untagged integers. The loop calls nothing
+  // (no `set`/`copyWithin`): a call inside it would make V8 reload every array's fields after each
+  // one, which costs more than word loops save on the rare long runs.
+  pos |= 0
+  end |= 0
+  dp |= 0
   while (pos < end) {
     const tag = src[pos++]!
     const kind = tag & 3
     if (kind === TAG_LITERAL) {
       let len = tag >>> 2
       if (len < 16 && end - pos >= 16 && dstEnd - dp >= 16) {
-        // Common case, a literal of at most 16 bytes with room around it: copy 16 unconditionally.
-        // Bytes past the literal land in output not produced yet, which what follows overwrites
-        // (the stream must fill every byte up to dstEnd).
+        // Common case, a literal of at most 16 bytes with room around it: copy 4, 8 or 16 bytes
+        // whatever its length. Bytes past the literal land in output not produced yet, which what
+        // follows overwrites (the stream must fill every byte up to dstEnd).
         dstView.setInt32(dp, srcView.getInt32(pos, true), true)
-        dstView.setInt32(dp + 4, srcView.getInt32(pos + 4, true), true)
-        dstView.setInt32(dp + 8, srcView.getInt32(pos + 8, true), true)
-        dstView.setInt32(dp + 12, srcView.getInt32(pos + 12, true), true)
+        if (len >= 4) {
+          dstView.setInt32(dp + 4, srcView.getInt32(pos + 4, true), true)
+          if (len >= 8) {
+            dstView.setInt32(dp + 8, srcView.getInt32(pos + 8, true), true)
+            dstView.setInt32(dp + 12, srcView.getInt32(pos + 12, true), true)
+          }
+        }
         pos += len + 1
         dp += len + 1
         continue
@@ -228,19 +267,13 @@ function decodeRaw(src: Uint8Array, pos: number, end: number, dst: Uint8Array, d
       len += 1
       if (len > end - pos) throw new CompressionError(CODEC, `literal of ${len} bytes runs past the input`)
       if (len > dstEnd - dp) throw new CompressionError(CODEC, 'literal runs past the declared length')
-      if (len < 32) {
-        const stop = pos + len
-        while (pos + 4 <= stop) {
-          dstView.setInt32(dp, srcView.getInt32(pos, true), true)
-          dp += 4
-          pos += 4
-        }
-        while (pos < stop) dst[dp++] = src[pos++]!
-      } else {
-        dst.set(src.subarray(pos, pos + len), dp)
-        pos += len
-        dp += len
+      const stop = pos + len
+      while (pos + 4 <= stop) {
+        dstView.setInt32(dp, srcView.getInt32(pos, true), true)
+        dp += 4
+        pos += 4
       }
+      while (pos < stop) dst[dp++] = src[pos++]!
       continue
     }
     let len: number
@@ -270,9 +303,6 @@ function decodeRaw(src: Uint8Array, pos: number, end: number, dst: Uint8Array, d
       dstView.setInt32(dp + 4, dstView.getInt32(from + 4, true), true)
       dstView.setInt32(dp + 8, dstView.getInt32(from + 8, true), true)
       dstView.setInt32(dp + 12, dstView.getInt32(from + 12, true), true)
-      dp += len
-    } else if (offset >= len && len >= 32) {
-      dst.copyWithin(dp, from, from + len)
       dp += len
     } else if (offset >= 4) {
       // Four bytes at a time: with offset >= 4 every word read was fully written already.

@@ -39,6 +39,17 @@ describe('snappy (pure TS)', () => {
     }
   })
 
+  it('runs with every period 1..20 (overlapping copies, word and byte paths), checked by @napi-rs/snappy', () => {
+    for (let p = 1; p <= 20; p++) {
+      for (const n of [7, 16, 17, 33, 300 + p * 7, 70_000]) {
+        const input = Uint8Array.from({ length: n }, (_, i) => (i % p) * 37)
+        expect(sameBytes(snappyDecompress(snappyCompress(input), n), input), `period ${p} n=${n}`).toBe(true)
+        expect(sameBytes(napiUncompress(Buffer.from(snappyCompress(input))), input), `period ${p} n=${n} (napi)`).toBe(true)
+        expect(sameBytes(snappyDecompress(napiCompress(Buffer.from(input)), n), input), `period ${p} n=${n} (ours)`).toBe(true)
+      }
+    }
+  })
+
   it('shrinks repetitive data and bounds incompressible growth', () => {
     expect(snappyCompress(new Uint8Array(65536).fill(1)).length).toBeLessThan(4000)
     const noise = randomBytes(65536)
