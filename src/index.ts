@@ -9,7 +9,7 @@
  * ```
  */
 export { Producer, normalizeHeaders } from './producer/producer.js'
-export type { ProducerRecord, RecordHeaders, HeaderValue, CloseOptions } from './producer/producer.js'
+export type { ProducerRecord, RecordHeaders, HeaderValue, CloseOptions, ProducerDebugState } from './producer/producer.js'
 export type { RecordMetadata, SendCallback } from './producer/producer-batch.js'
 export { PRODUCER_OPTIONS, MAX_IN_FLIGHT_FOR_IDEMPOTENCE } from './producer/config.js'
 export type { ProducerOptions, Acks, CompressionType, PartitionerArgs, PartitionerFunction, OptionSpec } from './producer/config.js'

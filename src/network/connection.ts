@@ -145,6 +145,12 @@ export interface SendOptions {
   readonly timeoutMs?: number
   /** Expected encoded size in bytes, so the frame buffer is allocated once (e.g. batch bytes + 1 KiB). */
   readonly sizeHint?: number
+  /**
+   * Byte fields of at least this many bytes (a Produce request's record batches) are written from
+   * the caller's buffers instead of being copied into the frame; they must not change until the
+   * request settles. `sizeHint` then only needs to cover the rest.
+   */
+  readonly shareBytesFrom?: number
 }
 
 /** Connection lifecycle. */
@@ -155,7 +161,10 @@ interface PendingRequest {
   readonly api: ApiDefinition<unknown, unknown>
   readonly version: number
   readonly correlationId: number
-  readonly frame: Buffer
+  /** The whole frame, or its chunks in order (shared byte fields), written with one writev. */
+  readonly frame: Buffer | Uint8Array[]
+  /** Frame length in bytes, size prefix included. */
+  readonly frameBytes: number
   readonly expectResponse: boolean
   readonly timeoutMs: number
   readonly deadline: number
@@ -386,11 +395,11 @@ export class Connection {
 
   private enqueue<Req, Res>(api: ApiDefinition<Req, Res>, request: Req, options: SendOptions | undefined): Promise<Res | undefined> {
     let version: number
-    let frame: Buffer
+    let frame: Buffer | Uint8Array[]
     const correlationId = this.nextCorrelationId
     try {
       version = options?.version ?? this.versionFor(api as ApiDefinition<unknown, unknown>)
-      frame = this.encode(api, request, version, correlationId, options?.sizeHint)
+      frame = this.encode(api, request, version, correlationId, options?.sizeHint, options?.shareBytesFrom)
     } catch (err) {
       return Promise.reject(err)
     }
@@ -403,6 +412,7 @@ export class Connection {
         version,
         correlationId,
         frame,
+        frameBytes: frameLength(frame),
         expectResponse: options?.expectResponse ?? true,
         timeoutMs,
         deadline: Date.now() + timeoutMs,
@@ -415,19 +425,25 @@ export class Connection {
     })
   }
 
-  /** Header (v1, or v2 for flexible versions) and body in one buffer; the size prefix is patched last. */
-  private encode<Req, Res>(api: ApiDefinition<Req, Res>, request: Req, version: number, correlationId: number, sizeHint: number | undefined): Buffer {
+  /**
+   * Header (v1, or v2 for flexible versions) and body in one buffer, or in chunks when large byte
+   * fields are shared; the size prefix (covering every chunk) is patched last.
+   */
+  private encode<Req, Res>(api: ApiDefinition<Req, Res>, request: Req, version: number, correlationId: number, sizeHint: number | undefined, shareBytesFrom: number | undefined): Buffer | Uint8Array[] {
     if (!Number.isInteger(version) || version < api.minVersion || version > api.maxVersion) {
       throw new RangeError(`${api.name} v${version} is outside the versions kafka-wire implements (v${api.minVersion}-v${api.maxVersion})`)
     }
     const estimate = api.estimateRequestSize === undefined ? undefined : HEADER_ALLOWANCE + this.clientIdBytes + api.estimateRequestSize(request, version)
     const w = new Writer(sizeHint ?? estimate ?? sizeHints.get(api.apiKey) ?? 256)
+    if (shareBytesFrom !== undefined) w.shareLargeBytes(shareBytesFrom)
     const sizeAt = w.reserveInt32()
     encodeRequestHeader(w, { apiKey: api.apiKey, apiVersion: version, correlationId, clientId: this.clientId }, version >= api.firstFlexibleVersion)
     api.encodeRequest(w, request, version)
     w.patchInt32(sizeAt, w.length - 4)
     if (sizeHint === undefined && estimate === undefined) sizeHints.set(api.apiKey, w.length)
-    return w.finish()
+    if (shareBytesFrom === undefined) return w.finish()
+    const chunks = w.finishChunks()
+    return chunks.length === 1 ? w.finish() : chunks
   }
 
   /** Writes queued requests while slots, throttle and socket buffer allow. */
@@ -461,22 +477,31 @@ export class Connection {
         this.inFlight.push(next)
         if (this.inFlight.length > this._maxObservedInFlight) this._maxObservedInFlight = this.inFlight.length
       }
-      if (this.trace !== undefined) this.callTrace('send', next.frame, next)
+      const frame = next.frame
+      if (this.trace !== undefined) this.callTrace('send', Array.isArray(frame) ? Buffer.concat(frame) : frame, next)
       this._requestsSent++
-      this._bytesSent += next.frame.length
+      this._bytesSent += next.frameBytes
       this.lastActivity = Date.now()
+      let last: Uint8Array
+      if (Array.isArray(frame)) {
+        // Shared chunks: corked, so they leave in one writev after the last one.
+        socket.cork()
+        for (let i = 0; i < frame.length - 1; i++) socket.write(frame[i] as Uint8Array)
+        last = frame[frame.length - 1] as Uint8Array
+      } else last = frame
       let ok: boolean
       if (next.expectResponse) {
-        ok = socket.write(next.frame)
+        ok = socket.write(last)
       } else {
         this.unflushed.add(next)
-        ok = socket.write(next.frame, (err) => {
+        ok = socket.write(last, (err) => {
           this.unflushed.delete(next)
           if (err) next.reject(new NetworkError(this.broker, `${next.api.name} write failed`, err))
           else next.resolve(undefined)
           if (this.inFlight.length === 0 && this.queue.length === 0 && this.unflushed.size === 0) this.clearTimeoutTimer()
         })
       }
+      if (Array.isArray(frame)) socket.uncork()
       if (!ok) {
         this.writable = false
         this._backpressureWaits++
@@ -712,6 +737,13 @@ export class Connection {
     // An idle check must never keep the process alive.
     this.idleTimer.unref()
   }
+}
+
+function frameLength(frame: Buffer | Uint8Array[]): number {
+  if (!Array.isArray(frame)) return frame.length
+  let n = 0
+  for (const c of frame) n += c.length
+  return n
 }
 
 function defaultSocketFactory(options: SocketFactoryOptions): Socket {

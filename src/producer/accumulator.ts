@@ -62,6 +62,8 @@ export class RecordAccumulator {
   /** Every batch not yet completed, in creation order (flush watches the oldest). */
   readonly incomplete = new Set<ProducerBatch>()
   private readonly topics = new Map<string, TopicQueues>()
+  private lastTopic = ''
+  private lastQueues: TopicQueues | null = null
   private readonly batchSize: number
   private readonly format: BatchFormat
   private readonly pool: BufferPool
@@ -73,11 +75,15 @@ export class RecordAccumulator {
   }
 
   private topicQueues(topic: string): TopicQueues {
+    // Records mostly come in runs of one topic: a one-entry cache saves the map lookups per record.
+    if (topic === this.lastTopic && this.lastQueues !== null) return this.lastQueues
     let t = this.topics.get(topic)
     if (t === undefined) {
       t = new TopicQueues(this.batchSize)
       this.topics.set(topic, t)
     }
+    this.lastTopic = topic
+    this.lastQueues = t
     return t
   }
 

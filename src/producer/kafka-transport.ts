@@ -14,6 +14,9 @@ import type { BatchBuilder, BatchFormat, BatchRecord, BrokerAddress, InitProduce
 /** Java sends Integer.MAX_VALUE as the transaction timeout of a non-transactional InitProducerId. */
 const NO_TRANSACTION_TIMEOUT = 2147483647
 
+/** Batches from this size on are written by reference; smaller ones are cheaper to copy. */
+const SHARE_BATCHES_FROM = 2048
+
 /** The real transport: `BrokerPool` connections speaking Metadata, Produce and InitProducerId. */
 export class KafkaTransport implements ProducerTransport {
   private readonly pool: BrokerPool
@@ -64,7 +67,7 @@ export class KafkaTransport implements ProducerTransport {
     let version = conn.versionFor(ProduceApi)
     // Produce v13 names topics by id (KIP-516); fall back to v12 when an id is unknown.
     if (version >= 13 && data.topics.some((t) => !this.topicIds.has(t.topic))) version = 12
-    let bytes = 0
+    let partitions = 0
     const request: ProduceRequest = {
       transactionalId: null,
       acks: data.acks,
@@ -73,12 +76,14 @@ export class KafkaTransport implements ProducerTransport {
         name: t.topic,
         topicId: this.topicIds.get(t.topic) ?? ZERO_UUID,
         partitionData: t.partitions.map((p) => {
-          bytes += p.records.length
+          partitions++
           return { index: p.partition, records: p.records }
         }),
       })),
     }
-    const opts = { version, sizeHint: bytes + 64 * data.topics.length + 256 }
+    // Built batches are written from their own buffers (no copy into the request); the frame
+    // buffer holds only headers, topic and partition fields.
+    const opts = { version, sizeHint: 64 * data.topics.length + 16 * partitions + 256, shareBytesFrom: SHARE_BATCHES_FROM }
     if (data.acks === 0) {
       await conn.send(ProduceApi, request, { ...opts, expectResponse: false })
       return null

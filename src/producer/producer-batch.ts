@@ -55,8 +55,10 @@ export class ProducerBatch {
   stampedEpoch = -1
   stampedSequence = -1
   private readonly callbacks: Array<SendCallback | null> = []
-  private readonly resolves: Array<((m: RecordMetadata) => void) | null> = []
-  private readonly rejects: Array<((e: Error) => void) | null> = []
+  // Promise sends only: created on the first one, indexed like `callbacks` (callback sends, the
+  // common case on hot paths, then cost one array entry instead of three).
+  private resolves: Array<((m: RecordMetadata) => void) | null> | null = null
+  private rejects: Array<((e: Error) => void) | null> | null = null
   private readonly timestamps: number[] = []
   private count = 0
 
@@ -100,9 +102,12 @@ export class ProducerBatch {
       this.full = true
       return false
     }
+    if (resolve !== null || reject !== null) {
+      const i = this.count
+      ;(this.resolves ??= [])[i] = resolve
+      ;(this.rejects ??= [])[i] = reject
+    }
     this.callbacks.push(callback)
-    this.resolves.push(resolve)
-    this.rejects.push(reject)
     this.timestamps.push(timestamp)
     this.count++
     return true
@@ -122,7 +127,8 @@ export class ProducerBatch {
         offset: baseOffset < 0 ? -1 : baseOffset + i,
         timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : (this.timestamps[i] as number),
       }
-      if (listener !== null) listener.onRecordComplete(md, null)
+      // One throwing callback (or listener) must not cost the other records their completion.
+      if (listener !== null) completeListener(listener, md, null)
       const cb = this.callbacks[i]
       if (cb !== null && cb !== undefined) {
         try {
@@ -130,7 +136,7 @@ export class ProducerBatch {
         } catch (err) {
           listener?.onCallbackError(err)
         }
-      } else this.resolves[i]?.(md)
+      } else this.resolves?.[i]?.(md)
     }
     this.release()
   }
@@ -141,7 +147,7 @@ export class ProducerBatch {
     this.done = true
     for (let i = 0; i < this.count; i++) {
       const e = errorFor !== undefined ? errorFor(i) : error
-      if (listener !== null) listener.onRecordComplete(null, e)
+      if (listener !== null) completeListener(listener, null, e)
       const cb = this.callbacks[i]
       if (cb !== null && cb !== undefined) {
         try {
@@ -149,7 +155,7 @@ export class ProducerBatch {
         } catch (err) {
           listener?.onCallbackError(err)
         }
-      } else this.rejects[i]?.(e)
+      } else this.rejects?.[i]?.(e)
     }
     this.release()
   }
@@ -159,7 +165,7 @@ export class ProducerBatch {
    * batch without completing anyone.
    */
   detachSlots(): { callbacks: Array<SendCallback | null>; resolves: Array<((m: RecordMetadata) => void) | null>; rejects: Array<((e: Error) => void) | null> } {
-    const slots = { callbacks: this.callbacks.slice(), resolves: this.resolves.slice(), rejects: this.rejects.slice() }
+    const slots = { callbacks: this.callbacks.slice(), resolves: this.resolves?.slice() ?? [], rejects: this.rejects?.slice() ?? [] }
     this.done = true
     this.release()
     return slots
@@ -170,7 +176,15 @@ export class ProducerBatch {
     this.builder = null
     this.built = null
     this.callbacks.length = 0
-    this.resolves.length = 0
-    this.rejects.length = 0
+    this.resolves = null
+    this.rejects = null
+  }
+}
+
+function completeListener(listener: CompletionListener, md: RecordMetadata | null, err: Error | null): void {
+  try {
+    listener.onRecordComplete(md, err)
+  } catch (e) {
+    listener.onCallbackError(e)
   }
 }

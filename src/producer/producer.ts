@@ -8,8 +8,9 @@ import { ProducerLogger, defaultLogger } from './logger.js'
 import { ProducerMetadata, type TopicMetadata } from './metadata.js'
 import { ProducerMetrics, channels, type ProducerMetricsSnapshot } from './metrics.js'
 import { partitionForKey } from './partitioner.js'
-import type { CompletionListener, RecordMetadata, SendCallback } from './producer-batch.js'
+import type { CompletionListener, ProducerBatch, RecordMetadata, SendCallback } from './producer-batch.js'
 import { Sender } from './sender.js'
+import { RecordClock } from './clock.js'
 import { resolveSerializer, toBytes, type Serializer } from './serializers.js'
 import type { BatchFormat, HeaderPair, ProducerTransport } from './transport.js'
 import { createKafkaTransport, createBatchFormat } from './kafka-transport.js'
@@ -108,6 +109,37 @@ class SendQueue {
   }
 }
 
+/**
+ * A snapshot of the producer's internal queues (see {@link Producer.debugState}); for diagnosing a
+ * flush() or close() that does not finish, not a stable API.
+ */
+export interface ProducerDebugState {
+  state: 'open' | 'closing' | 'closed'
+  /** Batches created so far (ids are 1..batchCounter). */
+  batchCounter: number
+  /** Batches not yet completed, and the smallest id among them (Infinity when none). */
+  incompleteBatches: number
+  oldestIncompleteId: number
+  /** Incomplete batches waiting in partition queues. */
+  queuedBatches: number
+  /** Incomplete batches inside requests awaiting a response, and those requests. */
+  inFlightBatches: number
+  inFlightRequests: number
+  /** Incomplete batches neither queued nor in flight: nothing would ever complete them (a bug). */
+  orphanBatches: number
+  /** Sends waiting for metadata or memory, and the topics they wait in. */
+  blockedSends: number
+  blockedTopics: number
+  /** Allocations waiting for buffer memory, and the free bytes. */
+  poolWaiters: number
+  bufferAvailable: number
+  flushWaiters: number
+  earlyCallbacksPending: number
+  /** Whether the sender loop has a wake-up scheduled. */
+  senderImmediatePending: boolean
+  senderTimerInMs: number
+}
+
 /** Internal seams for tests: replace the transport or batch format. */
 export interface ProducerInternals {
   transport?: ProducerTransport
@@ -157,6 +189,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
   private earlyCallbacksPending = 0
   private earlyCallbackWaiters: Array<() => void> = []
   private batchCounter = 0
+  private readonly clock = new RecordClock()
   private state: 'open' | 'closing' | 'closed' = 'open'
   private closePromise: Promise<void> | null = null
 
@@ -252,7 +285,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
   }
 
   private doSend(input: ProducerRecord<K, V>, callback: SendCallback | null, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null): void {
-    const startMs = Date.now()
+    const startMs = this.clock.now()
     if (this.state !== 'open') return this.failEarly(new ProducerClosedError('cannot send: the producer is closed or closing'), callback, reject)
     const fatal = this.idempotence?.fatalError
     if (fatal !== null && fatal !== undefined) return this.failEarly(fatal, callback, reject)
@@ -374,7 +407,10 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     while (q.length > 0) {
       const s = q.peek()
       try {
-        await this.appendBlocked(s)
+        // Most queued sends need no waiting once memory for their batch was granted to the send
+        // before them: append those synchronously (no promise or microtask per record).
+        const quick = this.state === 'closed' ? undefined : this.appendQueuedNow(s)
+        if (quick !== true) await this.appendBlocked(s, quick)
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err))
         if (e instanceof TimeoutError) this.logger.debug('send blocked past maxBlockMs', { topic, error: e })
@@ -386,15 +422,37 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     }
   }
 
-  private async appendBlocked(s: PendingSend): Promise<void> {
-    if (this.state === 'closed') throw new ProducerClosedError('the producer closed before the record could be buffered')
-    const t = this.metadata.get(s.topic) ?? (await this.metadata.waitFor(s.topic, Date.now() - s.startMs))
+  /**
+   * A queued send's append when nothing needs waiting for: true when appended, the chosen
+   * partition when memory must be waited for, undefined when metadata is missing. Throws for a
+   * send that must fail (e.g. its partition does not exist).
+   */
+  private appendQueuedNow(s: PendingSend): true | { t: TopicMetadata; partition: number } | undefined {
+    const t = this.metadata.get(s.topic)
+    if (t === undefined) return undefined
     const partition = this.choosePartition(t, s.topic, s.explicitPartition, s.key, s.value)
     if (partition instanceof Error) throw partition
-    const now = Date.now()
-    if (this.appendNow(t, partition, s.topic, s.key, s.value, s.headers, s.timestamp, s.size, now, s.callback, s.resolve, s.reject)) return
+    if (this.appendNow(t, partition, s.topic, s.key, s.value, s.headers, s.timestamp, s.size, this.clock.now(), s.callback, s.resolve, s.reject)) return true
+    return { t, partition }
+  }
+
+  /** Waits for metadata (unless `known`) and memory, then appends. */
+  private async appendBlocked(s: PendingSend, known?: { t: TopicMetadata; partition: number }): Promise<void> {
+    if (this.state === 'closed') throw new ProducerClosedError('the producer closed before the record could be buffered')
+    let t: TopicMetadata
+    let partition: number
+    if (known !== undefined) {
+      t = known.t
+      partition = known.partition
+    } else {
+      t = this.metadata.get(s.topic) ?? (await this.metadata.waitFor(s.topic, Date.now() - s.startMs))
+      const chosen = this.choosePartition(t, s.topic, s.explicitPartition, s.key, s.value)
+      if (chosen instanceof Error) throw chosen
+      partition = chosen
+      if (this.appendNow(t, partition, s.topic, s.key, s.value, s.headers, s.timestamp, s.size, Date.now(), s.callback, s.resolve, s.reject)) return
+    }
     const bytes = this.accumulator.batchBytesFor(s.size)
-    await this.pool.allocate(bytes, now - s.startMs)
+    await this.pool.allocate(bytes, Date.now() - s.startMs)
     if (this.isClosed()) {
       this.pool.release(bytes)
       throw new ProducerClosedError('the producer closed before the record could be buffered')
@@ -418,20 +476,44 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
    * sent without waiting for `lingerMs` while a flush is in progress.
    */
   async flush(): Promise<void> {
-    // Sends still waiting for metadata or memory first (only those made before this call).
-    if (this.blockedByTopic.size > 0) await Promise.all([...this.blockedByTopic.values()].map((q) => q.waitServed(q.pushed)))
-    const upTo = this.batchCounter
-    if (this.oldestIncompleteId() <= upTo) {
-      this.sender.flushing++
-      this.sender.wakeup()
-      try {
-        await new Promise<void>((resolve) => this.flushWaiters.push({ upTo, resolve }))
-      } finally {
-        this.sender.flushing--
+    const nothingPending = this.blockedByTopic.size === 0 && this.accumulator.incomplete.size === 0 && this.earlyCallbacksPending === 0
+    if (nothingPending) return
+    const watchdog = this.watchStuck('flush()')
+    try {
+      // Sends still waiting for metadata or memory first (only those made before this call).
+      if (this.blockedByTopic.size > 0) await Promise.all([...this.blockedByTopic.values()].map((q) => q.waitServed(q.pushed)))
+      const upTo = this.batchCounter
+      if (this.oldestIncompleteId() <= upTo) {
+        this.sender.flushing++
+        this.sender.wakeup()
+        try {
+          await new Promise<void>((resolve) => this.flushWaiters.push({ upTo, resolve }))
+        } finally {
+          this.sender.flushing--
+        }
       }
+      // Sends rejected before reaching a batch call back on the next tick: settle those too.
+      if (this.earlyCallbacksPending > 0) await new Promise<void>((resolve) => this.earlyCallbackWaiters.push(resolve))
+    } finally {
+      clearInterval(watchdog)
     }
-    // Sends rejected before reaching a batch call back on the next tick: settle those too.
-    if (this.earlyCallbacksPending > 0) await new Promise<void>((resolve) => this.earlyCallbackWaiters.push(resolve))
+  }
+
+  /**
+   * Every wait behind flush() is bounded (a blocked send by maxBlockMs, a batch by deliveryTimeoutMs,
+   * a request by requestTimeoutMs), so a flush still waiting past their sum is a bug: say so, with
+   * the internal counts, instead of hanging silently. Never resolves anything falsely.
+   */
+  private watchStuck(what: string): NodeJS.Timeout {
+    const c = this.config
+    const limitMs = c.maxBlockMs + c.deliveryTimeoutMs + c.requestTimeoutMs
+    const started = Date.now()
+    const timer = setInterval(() => {
+      this.logger.error(`${what} has waited ${Date.now() - started} ms, past maxBlockMs + deliveryTimeoutMs + requestTimeoutMs (${limitMs} ms); please report this kafka-wire bug with this state`, { state: this.debugState() })
+    }, limitMs)
+    // A diagnostic must not keep the process alive by itself.
+    timer.unref()
+    return timer
   }
 
   private isClosed(): boolean {
@@ -492,6 +574,44 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     // Blocked sends settle now (metadata and memory waits were failed above).
     if (this.blocked.size > 0) await Promise.allSettled([...this.blocked])
     await this.transport.close()
+  }
+
+  /**
+   * Counts of the internal queues (batches, blocked sends, memory waiters, flush waiters): what a
+   * stuck `flush()` is waiting for. Cheap enough to call from a test or a watchdog, not per record.
+   */
+  debugState(): ProducerDebugState {
+    const acc = this.accumulator
+    const queued = new Set<ProducerBatch>()
+    for (const q of acc.nonEmpty) for (const b of q.batches) queued.add(b)
+    const inFlight = this.sender.inFlightBatches()
+    let queuedBatches = 0
+    let inFlightBatches = 0
+    let orphanBatches = 0
+    for (const b of acc.incomplete) {
+      if (queued.has(b)) queuedBatches++
+      else if (inFlight.has(b)) inFlightBatches++
+      else orphanBatches++
+    }
+    const wake = this.sender.wakeState
+    return {
+      state: this.state,
+      batchCounter: this.batchCounter,
+      incompleteBatches: acc.incomplete.size,
+      oldestIncompleteId: this.oldestIncompleteId(),
+      queuedBatches,
+      inFlightBatches,
+      inFlightRequests: this.sender.requestsInFlight,
+      orphanBatches,
+      blockedSends: this.blockedCount,
+      blockedTopics: this.blockedByTopic.size,
+      poolWaiters: this.pool.queued,
+      bufferAvailable: this.pool.availableMemory,
+      flushWaiters: this.flushWaiters.length,
+      earlyCallbacksPending: this.earlyCallbacksPending,
+      senderImmediatePending: wake.immediatePending,
+      senderTimerInMs: wake.timerAtMs === Infinity ? Infinity : wake.timerAtMs - Date.now(),
+    }
   }
 
   /** A plain snapshot of the producer's metrics, under the Java producer's metric names. */

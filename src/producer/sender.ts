@@ -59,6 +59,8 @@ export class Sender {
   private readonly inFlight = new Set<InFlightRequest>()
   private readonly drainIndex = new Map<number, number>()
   private initInProgress = false
+  /** A batch failed while draining (could not be built): flush waiters need a look. */
+  private failedOutsideResponse = false
   private readonly d: SenderDeps
 
   constructor(deps: SenderDeps) {
@@ -68,6 +70,18 @@ export class Sender {
   /** Requests currently awaiting a response. */
   get requestsInFlight(): number {
     return this.inFlight.size
+  }
+
+  /** Batches inside requests awaiting a response (diagnostics of a stuck flush). */
+  inFlightBatches(): Set<ProducerBatch> {
+    const out = new Set<ProducerBatch>()
+    for (const req of this.inFlight) for (const b of req.batches) out.add(b)
+    return out
+  }
+
+  /** Timer and immediate state (diagnostics of a stuck flush). */
+  get wakeState(): { immediatePending: boolean; timerAtMs: number; stopped: boolean } {
+    return { immediatePending: this.immediate !== null, timerAtMs: this.timerAt, stopped: this.stopped }
   }
 
   /** Runs the loop soon (coalesced). */
@@ -162,6 +176,11 @@ export class Sender {
         this.send(nodeId, drained.batches, drained.queues, now)
       }
     }
+    if (this.failedOutsideResponse) {
+      this.failedOutsideResponse = false
+      d.onBatchesCompleted()
+      this.wakeup()
+    }
     if (nextWake < Infinity) this.wakeAt(nextWake)
   }
 
@@ -196,7 +215,17 @@ export class Sender {
       q.batches.shift()
       if (q.batches.length === 0) d.accumulator.nonEmpty.delete(q)
       if (tm !== null) tm.assignSequence(tm.partition(q.topic, q.partition), head)
-      this.finish(head, now)
+      try {
+        this.finish(head, now)
+      } catch (err) {
+        // A batch that cannot be built (e.g. a codec failed) fails alone; it has left its queue,
+        // so leaving it unfailed would orphan it (flush() would wait for it forever).
+        d.logger.error('could not build a batch; failing its records', { topic: head.topic, partition: head.partition, error: err })
+        if (tm !== null && head.baseSequence >= 0) tm.onError(tm.partition(q.topic, q.partition), head, -1, false, q.key)
+        this.failBatch(head, err instanceof Error ? err : new Error(String(err)))
+        this.failedOutsideResponse = true
+        continue
+      }
       size += head.sizeInBytes
       head.inFlight = true
       batches.push(head)
@@ -284,17 +313,33 @@ export class Sender {
         const b = req.batches[i] as ProducerBatch
         const q = req.queues[i] as PartitionQueue
         const r = results.get(q.key)
-        if (r === undefined) {
-          this.onBatchError(b, q, NETWORK_EXCEPTION, 'the broker did not answer for this partition', null, now)
-        } else if (r.errorCode === 0) {
-          this.succeed(b, Number(r.baseOffset), Number(r.logAppendTimeMs))
-        } else {
-          this.onBatchError(b, q, r.errorCode, r.errorMessage ?? undefined, r, now)
-        }
+        this.guarded(b, () => {
+          if (r === undefined) {
+            this.onBatchError(b, q, NETWORK_EXCEPTION, 'the broker did not answer for this partition', null, now)
+          } else if (r.errorCode === 0) {
+            this.succeed(b, Number(r.baseOffset), Number(r.logAppendTimeMs))
+          } else {
+            this.onBatchError(b, q, r.errorCode, r.errorMessage ?? undefined, r, now)
+          }
+        })
       }
     }
     d.onBatchesCompleted()
     this.wakeup()
+  }
+
+  /**
+   * Runs the completion of one batch of a response. The request has already left `inFlight`, so a
+   * batch whose handling threw would be neither queued nor in flight: nothing would ever complete
+   * it and flush() would wait forever. Fail it instead, and go on with the other batches.
+   */
+  private guarded(b: ProducerBatch, handle: () => void): void {
+    try {
+      handle()
+    } catch (err) {
+      this.d.logger.error('internal error while completing a batch; failing it', { topic: b.topic, partition: b.partition, error: err })
+      this.failBatch(b, err instanceof Error ? err : new Error(String(err)))
+    }
   }
 
   private onRequestFailure(req: InFlightRequest, err: unknown): void {
@@ -307,13 +352,15 @@ export class Sender {
     for (let i = 0; i < req.batches.length; i++) {
       const b = req.batches[i] as ProducerBatch
       const q = req.queues[i] as PartitionQueue
-      if (retriable) this.onBatchError(b, q, err instanceof RequestTimeoutError ? REQUEST_TIMED_OUT : NETWORK_EXCEPTION, err.message, null, now, err)
-      else {
-        // Not retriable (e.g. an unsupported version): the batch's sequence leaves a hole, which the
-        // idempotence state machine turns into an epoch bump.
-        if (d.idempotence !== null && b.baseSequence >= 0 && !b.done) d.idempotence.onError(d.idempotence.partition(b.topic, b.partition), b, -1, false, q.key)
-        this.failBatch(b, err instanceof Error ? err : new Error(String(err)))
-      }
+      this.guarded(b, () => {
+        if (retriable) this.onBatchError(b, q, err instanceof RequestTimeoutError ? REQUEST_TIMED_OUT : NETWORK_EXCEPTION, err.message, null, now, err)
+        else {
+          // Not retriable (e.g. an unsupported version): the batch's sequence leaves a hole, which the
+          // idempotence state machine turns into an epoch bump.
+          if (d.idempotence !== null && b.baseSequence >= 0 && !b.done) d.idempotence.onError(d.idempotence.partition(b.topic, b.partition), b, -1, false, q.key)
+          this.failBatch(b, err instanceof Error ? err : new Error(String(err)))
+        }
+      })
     }
     // A lost connection may mean a moved leader (Java requests a metadata update on disconnect).
     if (retriable) d.metadata.requestUpdate()
@@ -327,8 +374,12 @@ export class Sender {
     if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onSuccess(d.idempotence.partition(b.topic, b.partition), b)
     if (b.done) return
     d.metrics.recordsSent += b.recordCount
-    b.succeed(baseOffset, logAppendTimeMs, d.listener)
-    d.accumulator.completed(b)
+    try {
+      b.succeed(baseOffset, logAppendTimeMs, d.listener)
+    } finally {
+      // Even if a listener threw: a done batch left in `incomplete` would block flush() forever.
+      d.accumulator.completed(b)
+    }
   }
 
   private failBatch(b: ProducerBatch, err: Error, errorFor?: (i: number) => Error): void {
@@ -336,8 +387,11 @@ export class Sender {
     b.inFlight = false
     if (b.done) return
     d.metrics.recordErrors += b.recordCount
-    b.fail(err, d.listener, errorFor)
-    d.accumulator.completed(b)
+    try {
+      b.fail(err, d.listener, errorFor)
+    } finally {
+      d.accumulator.completed(b)
+    }
   }
 
   /** Java `Sender.completeBatch` for an error: retry, success (duplicate), fail, or fatal. */

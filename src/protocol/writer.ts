@@ -58,13 +58,34 @@ export function utf8Length(s: string): number {
 export class Writer {
   /** The backing buffer; replaced when it grows, so never hold on to it across writes. */
   buf: Buffer
-  /** Next write position. */
+  /** Next write position in {@link buf} (bytes kept by reference are not counted here). */
   pos: number
+  /** `raw()` keeps arrays of at least this many bytes by reference (see {@link shareLargeBytes}). */
+  private shareMin = Infinity
+  /** With sharing: the output so far, own-buffer views and shared arrays in order. */
+  private chunks: Uint8Array[] | null = null
+  /** Per chunk: its offset in the own buffer, or -1 for a shared array (for patch*). */
+  private chunkOffsets: number[] = []
+  /** Own-buffer offset where the bytes not yet in `chunks` start. */
+  private chunkStart = 0
+  /** Total bytes of shared arrays. */
+  private sharedBytes = 0
 
   /** @param capacity initial buffer size in bytes (e.g. an API's size estimate plus headers). */
   constructor(capacity = 256) {
     this.buf = Buffer.allocUnsafe(Math.max(16, capacity))
     this.pos = 0
+  }
+
+  /**
+   * From now on `raw()` does not copy byte arrays of `minBytes` or more but keeps them by reference
+   * (a Produce request's record batches, already built): the output is then several chunks, taken
+   * with {@link finishChunks} and written with one `writev`. The arrays must not change until the
+   * chunks are written.
+   */
+  shareLargeBytes(minBytes: number): this {
+    this.shareMin = Math.max(1, minBytes)
+    return this
   }
 
   /** Makes room for `n` more bytes, doubling the buffer if needed. */
@@ -78,14 +99,35 @@ export class Writer {
     this.buf = next
   }
 
-  /** Number of bytes written so far. */
+  /** Number of bytes written so far (shared arrays included). */
   get length(): number {
-    return this.pos
+    return this.pos + this.sharedBytes
   }
 
-  /** The bytes written so far, as a view over the backing buffer (no copy). */
+  /** The bytes written so far: a view over the backing buffer (no copy) unless arrays were shared. */
   finish(): Buffer {
-    return this.buf.subarray(0, this.pos)
+    if (this.chunks === null) return this.buf.subarray(0, this.pos)
+    return Buffer.concat(this.finishChunks())
+  }
+
+  /** The bytes written so far as chunks in order (one view when nothing was shared). */
+  finishChunks(): Uint8Array[] {
+    if (this.chunks === null) return [this.buf.subarray(0, this.pos)]
+    const out = this.chunks.slice()
+    if (this.pos > this.chunkStart) out.push(this.buf.subarray(this.chunkStart, this.pos))
+    return out
+  }
+
+  private share(bytes: Uint8Array): void {
+    const chunks = this.chunks ?? (this.chunks = [])
+    if (this.pos > this.chunkStart) {
+      chunks.push(this.buf.subarray(this.chunkStart, this.pos))
+      this.chunkOffsets.push(this.chunkStart)
+    }
+    chunks.push(bytes)
+    this.chunkOffsets.push(-1)
+    this.sharedBytes += bytes.length
+    this.chunkStart = this.pos
   }
 
   /** Writes a boolean as one byte, 0 or 1. */
@@ -190,8 +232,12 @@ export class Writer {
     return this
   }
 
-  /** Copies raw bytes. */
+  /** Copies raw bytes (or keeps large ones by reference, see {@link shareLargeBytes}). */
   raw(bytes: Uint8Array): this {
+    if (bytes.length >= this.shareMin) {
+      this.share(bytes)
+      return this
+    }
     this.ensure(bytes.length)
     this.buf.set(bytes, this.pos)
     this.pos += bytes.length
@@ -312,11 +358,24 @@ export class Writer {
   /** Writes an int32 at an earlier offset (size prefixes, batch length). */
   patchInt32(offset: number, v: number): void {
     this.buf.writeInt32BE(v, offset)
+    if (this.chunks !== null) this.patchChunk(offset, (b, at) => b.writeInt32BE(v, at))
   }
 
   /** Writes a uint32 at an earlier offset (the batch CRC). */
   patchUInt32(offset: number, v: number): void {
     this.buf.writeUInt32BE(v >>> 0, offset)
+    if (this.chunks !== null) this.patchChunk(offset, (b, at) => b.writeUInt32BE(v >>> 0, at))
+  }
+
+  // Bytes already cut into a chunk may live in a buffer the writer has since outgrown: patch the
+  // chunk too (offsets are own-buffer offsets, which growing keeps).
+  private patchChunk(offset: number, write: (b: Buffer, at: number) => void): void {
+    const chunks = this.chunks as Uint8Array[]
+    for (let i = 0; i < chunks.length; i++) {
+      const start = this.chunkOffsets[i] as number
+      const c = chunks[i] as Buffer
+      if (start >= 0 && offset >= start && offset + 4 <= start + c.length) write(c, offset - start)
+    }
   }
 }
 
