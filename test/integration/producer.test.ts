@@ -155,12 +155,12 @@ describe('Producer against the real broker', () => {
   })
 
   for (const acks of [1, 'all'] as const) {
-    it(`100,000 records per acks=${acks} (3 send modes, keyed and unkeyed, headers) read back identical and in order`, async () => {
+    it(`200,001 records per acks=${acks} (3 send modes, keyed and unkeyed, headers) read back identical and in order`, async () => {
       const topic = `kw-producer-${acks}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`
       await createTopic(brokers, topic, 6)
       const p = new Producer({ bootstrapServers: brokers, clientId: 'kw-test', acks, logger: {} })
       producers.push(p)
-      const { sent, metadata } = await produceAllModes(p, topic, 33_334)
+      const { sent, metadata } = await produceAllModes(p, topic, 66_667)
       const m = p.metrics()
       expect(m['record-send-total']).toBe(sent)
       expect(m['record-error-total']).toBe(0)
