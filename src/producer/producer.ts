@@ -10,6 +10,7 @@ import { ProducerMetrics, channels, type ProducerMetricsSnapshot } from './metri
 import { partitionForKey } from './partitioner.js'
 import type { CompletionListener, ProducerBatch, RecordMetadata, SendCallback } from './producer-batch.js'
 import { Sender } from './sender.js'
+import { Fifo } from '../network/fifo.js'
 import { RecordClock } from './clock.js'
 import { resolveSerializer, toBytes, type Serializer } from './serializers.js'
 import type { BatchFormat, HeaderPair, ProducerTransport } from './transport.js'
@@ -60,11 +61,10 @@ interface PendingSend {
 
 const noop = (): void => {}
 
-/** FIFO of blocked sends; `shift()` is O(1) (Array#shift is O(n) on long arrays). */
+/** FIFO of blocked sends that counts what it served, so flush() can wait for exactly the sends made before it. */
 class SendQueue {
-  private items: PendingSend[] = []
-  private head = 0
-  /** Sends ever pushed / served, so flush() can wait for exactly the sends made before it. */
+  private readonly items = new Fifo<PendingSend>()
+  /** Sends ever pushed. */
   pushed = 0
   private served = 0
   private waiters: Array<{ target: number; resolve: () => void }> = []
@@ -76,7 +76,7 @@ class SendQueue {
   }
 
   get length(): number {
-    return this.items.length - this.head
+    return this.items.length
   }
 
   push(s: PendingSend): void {
@@ -85,10 +85,11 @@ class SendQueue {
   }
 
   peek(): PendingSend {
-    return this.items[this.head] as PendingSend
+    return this.items.peek() as PendingSend
   }
 
   shift(): void {
+    this.items.shift()
     this.served++
     if (this.waiters.length > 0) {
       const still = []
@@ -97,14 +98,6 @@ class SendQueue {
         else still.push(w)
       }
       this.waiters = still
-    }
-    this.head++
-    if (this.head === this.items.length) {
-      this.items = []
-      this.head = 0
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
     }
   }
 }
