@@ -394,6 +394,11 @@ export class Connection {
   // ---------------------------------------------------------------- internals
 
   private enqueue<Req, Res>(api: ApiDefinition<Req, Res>, request: Req, options: SendOptions | undefined): Promise<Res | undefined> {
+    // The handshake enqueues directly: a connection that failed meanwhile must not take new requests,
+    // which no timeout check or failure would ever settle.
+    if (this._state === 'closed') {
+      return Promise.reject(this.closeError ?? new ConnectionClosedError(this.broker, `cannot send ${api.name}: connection is closed`))
+    }
     let version: number
     let frame: Buffer | Uint8Array[]
     const correlationId = this.nextCorrelationId

@@ -132,7 +132,7 @@ export const PRODUCER_OPTIONS: readonly OptionSpec[] = [
   { name: 'maxBlockMs', javaName: 'max.block.ms', kind: 'int', default: 60000, min: 0, max: INT32_MAX },
   { name: 'maxRequestSize', javaName: 'max.request.size', kind: 'int', default: 1048576, min: 0, max: INT32_MAX },
   { name: 'deliveryTimeoutMs', javaName: 'delivery.timeout.ms', kind: 'int', default: 120000, min: 0, max: INT32_MAX },
-  { name: 'requestTimeoutMs', javaName: 'request.timeout.ms', kind: 'int', default: 30000, min: 0, max: INT32_MAX },
+  { name: 'requestTimeoutMs', javaName: 'request.timeout.ms', kind: 'int', default: 30000, min: 1, max: INT32_MAX },
   { name: 'retries', javaName: 'retries', kind: 'int', default: INT32_MAX, min: 0, max: INT32_MAX },
   { name: 'retryBackoffMs', javaName: 'retry.backoff.ms', kind: 'int', default: 100, min: 0, max: INT32_MAX },
   { name: 'retryBackoffMaxMs', javaName: 'retry.backoff.max.ms', kind: 'int', default: 1000, min: 0, max: INT32_MAX },
@@ -147,7 +147,7 @@ export const PRODUCER_OPTIONS: readonly OptionSpec[] = [
   { name: 'valueSerializer', javaName: 'value.serializer', kind: 'special' },
   { name: 'interceptors', javaName: 'interceptor.classes', kind: 'special' },
   { name: 'logger', javaName: '(none)', kind: 'object' },
-  { name: 'socketConnectionSetupTimeoutMs', javaName: 'socket.connection.setup.timeout.ms', kind: 'int', default: 10000, min: 0, max: INT32_MAX },
+  { name: 'socketConnectionSetupTimeoutMs', javaName: 'socket.connection.setup.timeout.ms', kind: 'int', default: 10000, min: 1, max: INT32_MAX },
 ]
 
 /** Java's limit for idempotence (`MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE`). */
@@ -275,7 +275,7 @@ export function resolveConfig(options: unknown): ResolvedConfig {
   // Java KafkaProducer.configureDeliveryTimeout: delivery.timeout.ms >= linger.ms + request.timeout.ms.
   if (deliveryTimeoutMs < lingerMs + requestTimeoutMs) {
     if (o.deliveryTimeoutMs !== undefined) fail(spec('deliveryTimeoutMs'), `must be at least lingerMs + requestTimeoutMs (${lingerMs + requestTimeoutMs}), got ${deliveryTimeoutMs}`)
-    deliveryTimeoutMs = lingerMs + requestTimeoutMs
+    deliveryTimeoutMs = Math.min(lingerMs + requestTimeoutMs, INT32_MAX)
   }
   const retryBackoffMs = num('retryBackoffMs')
   let retryBackoffMaxMs = num('retryBackoffMaxMs')

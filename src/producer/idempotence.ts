@@ -48,6 +48,9 @@ export class IdempotenceManager {
   producerEpoch = -1
   private initializing: Promise<void> | null = null
   private aborted: Error | null = null
+  /** The InitProducerId retry loop's backoff sleep, so `abort()` can end it. */
+  private retryTimer: NodeJS.Timeout | undefined
+  private retryWake: (() => void) | undefined
   private fatal: Error | null = null
   private readonly partitions = new Map<string, PartitionSequenceState>()
   /** Partitions that asked for an epoch bump since the last bump (Java `partitionsToRewriteSequences`). */
@@ -106,7 +109,12 @@ export class IdempotenceManager {
           // Java retries any retriable error, including COORDINATOR_LOAD_IN_PROGRESS and CONCURRENT_TRANSACTIONS.
           if (!info.retriable && res.errorCode !== 51) throw new Error(`InitProducerId failed: ${info.name} (${res.errorCode})`)
         }
-        await new Promise((r) => setTimeout(r, backoffMs(attempt)))
+        await new Promise<void>((r) => {
+          this.retryWake = r
+          this.retryTimer = setTimeout(r, backoffMs(attempt))
+        })
+        this.retryTimer = undefined
+        this.retryWake = undefined
       }
     }
     this.initializing = run().finally(() => {
@@ -206,8 +214,11 @@ export class IdempotenceManager {
     if (canRetryOtherwise && errorInfo(errorCode).retriable) return 'retry'
     // Final failure of a batch that had a sequence: the sequence chain has a hole, so bump (Java
     // handleFailedBatch for the idempotent producer).
+    // Also when the batch carries an older epoch (another partition bumped meanwhile): its partition's
+    // remaining in-flight batches would otherwise be retried under the old epoch forever (a gap that
+    // never closes) until their delivery timeout.
     this.removeInFlight(s, batch)
-    if (batch.baseSequence >= 0 && batch.producerEpoch === this.producerEpoch && batch.producerId === this.producerId) this.requestEpochBump(key)
+    if (batch.baseSequence >= 0) this.requestEpochBump(key)
     return 'fail'
   }
 
@@ -306,6 +317,9 @@ export class IdempotenceManager {
   /** Stops a running InitProducerId retry loop (producer closing). */
   abort(err: Error): void {
     this.aborted = err
+    // End a backoff sleep now, so close() leaves no timer behind; the loop then sees `aborted`.
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
+    this.retryWake?.()
   }
 
   /** Fails the state machine (used when InitProducerId fails fatally). */

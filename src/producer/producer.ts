@@ -61,6 +61,9 @@ interface PendingSend {
 
 const noop = (): void => {}
 
+/** The longest delay `setTimeout`/`setInterval` honour (2^31-1 ms); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2147483647
+
 /** FIFO of blocked sends that counts what it served, so flush() can wait for exactly the sends made before it. */
 class SendQueue {
   private readonly items = new Fifo<PendingSend>()
@@ -499,7 +502,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
    */
   private watchStuck(what: string): NodeJS.Timeout {
     const c = this.config
-    const limitMs = c.maxBlockMs + c.deliveryTimeoutMs + c.requestTimeoutMs
+    const limitMs = Math.min(c.maxBlockMs + c.deliveryTimeoutMs + c.requestTimeoutMs, MAX_TIMER_MS)
     const started = Date.now()
     const timer = setInterval(() => {
       this.logger.error(`${what} has waited ${Date.now() - started} ms, past maxBlockMs + deliveryTimeoutMs + requestTimeoutMs (${limitMs} ms); please report this kafka-wire bug with this state`, { state: this.debugState() })
@@ -551,7 +554,8 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     if (timeoutMs !== 0) {
       let timer: NodeJS.Timeout | undefined
       const drained = this.flush().then(() => true)
-      const limit = timeoutMs === undefined ? null : new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))
+      // Node runs a delay above 2^31-1 ms after 1 ms: such a limit means "no limit".
+      const limit = timeoutMs === undefined || timeoutMs > MAX_TIMER_MS ? null : new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))
       const ok = limit === null ? await drained : await Promise.race([drained, limit])
       if (timer !== undefined) clearTimeout(timer)
       if (!ok) this.logger.warn('close() timed out; failing pending records', { timeoutMs })

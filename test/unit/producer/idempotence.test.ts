@@ -40,6 +40,31 @@ describe('IdempotenceManager', () => {
     expect(incrementSequence(2147483640, 10)).toBe(2)
   })
 
+  it('a final failure under an older epoch still bumps its partition, so its other in-flight batches can go on', () => {
+    const m = ready()
+    const p = m.partition('p', 0)
+    const q = m.partition('q', 0)
+    const pKey = 'p\u00000'
+    const qKey = 'q\u00000'
+    const pa = batch(1)
+    m.assignSequence(p, pa)
+    const qa = batch(10)
+    const qb = batch(10)
+    m.assignSequence(q, qa)
+    m.assignSequence(q, qb)
+    // Partition p's next expected batch is refused: the epoch goes 0 -> 1 for p only.
+    expect(m.onError(p, pa, 45, true, pKey)).toBe('retry')
+    expect(m.bumpEpochIfNeeded()).toEqual([pa])
+    expect(m.producerEpoch).toBe(1)
+    // q's first batch (epoch 0) now fails for good (INVALID_RECORD, 87): q's sequences have a hole.
+    expect(m.onError(q, qa, 87, true, qKey)).toBe('fail')
+    expect(m.epochBumpRequired).toBe(true)
+    // The bump rewrites q's remaining batch at sequence 0 of the new epoch instead of retrying it forever.
+    expect(m.bumpEpochIfNeeded()).toEqual([qb])
+    expect([qb.producerEpoch, qb.baseSequence]).toEqual([2, 0])
+    expect(m.canDrain(q, qb)).toBe(true)
+  })
+
   it('nothing drains before a producer id', () => {
     const m = new IdempotenceManager()
     expect(m.canDrain(m.partition('t', 0), batch(1))).toBe(false)

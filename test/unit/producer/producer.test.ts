@@ -62,6 +62,29 @@ describe('Producer (scripted transport)', () => {
     await expect(p.send({ topic: 'a', value: Buffer.alloc(2000) })).rejects.toBeInstanceOf(RecordTooLargeError)
   })
 
+  it('close({ timeoutMs }) above what a timer can hold waits for delivery instead of failing records at once', async () => {
+    const t = new FakeTransport()
+    let release: (() => void) | undefined
+    const held = new Promise<void>((r) => (release = r))
+    t.onProduce = async (req) => {
+      await held
+      return t.ok(req)
+    }
+    const p = make(t)
+    const sent = p.send({ topic: 'a', value: 'v' })
+    await until(() => t.requests.length === 1)
+    const closing = p.close({ timeoutMs: 2 ** 31 })
+    await sleep(50) // Node would fire a 2^31 ms timer after 1 ms
+    release?.()
+    await closing
+    await expect(sent).resolves.toMatchObject({ topic: 'a', offset: 0 })
+  })
+
+  it('zero request and connection-setup timeouts are refused at construction', () => {
+    expect(() => make(new FakeTransport(), { requestTimeoutMs: 0 })).toThrow(/requestTimeoutMs/)
+    expect(() => make(new FakeTransport(), { socketConnectionSetupTimeoutMs: 0 })).toThrow(/socketConnectionSetupTimeoutMs/)
+  })
+
   it('flush() waits for the callbacks of sends rejected before reaching a batch', async () => {
     const p = make(new FakeTransport(), { maxRequestSize: 1000 })
     const seen: string[] = []
