@@ -205,6 +205,9 @@ export class IdempotenceManager {
         // is collateral damage of an earlier failure (or a stale answer); retry it in sequence order
         // without touching the epoch. A bump here could write the same records twice.
         if ((first !== undefined && first !== batch) || (!s.unresolved && !isNext)) return 'retry'
+        // With a batch of unknown fate before it, only the batch right after that one proves a gap;
+        // any other waits until the unknown batch resolves (Java isNextSequenceForUnresolvedPartition).
+        if (s.unresolved && batch.baseSequence !== s.unresolvedNextSequence) return 'retry'
       }
       // The next expected batch is refused (or the broker lost our producer state): bump the epoch
       // locally and restart this partition's sequences (KIP-360).

@@ -199,6 +199,18 @@ describe('IdempotenceManager', () => {
     expect(s.nextSequence).toBe(0)
   })
 
+  it('with an unresolved batch, OUT_OF_ORDER_SEQUENCE_NUMBER bumps only for the batch right after it', () => {
+    const m = ready()
+    const s = m.partition('t', 0)
+    const [a, b, c] = [batch(1), batch(1), batch(1)]
+    for (const x of [a, b, c]) m.assignSequence(s, x)
+    m.onExpired(s, b, KEY) // seq 1: unknown fate, the next sequence after it is 2
+    expect(s.unresolved).toBe(true)
+    // a (seq 0) is refused: that does not prove a gap after b; wait for b's fate instead of bumping
+    expect(m.onError(s, a, 45, true, KEY)).toBe('retry')
+    expect(m.epochBumpRequired).toBe(false)
+  })
+
   it('InitProducerId: retries retriable errors, shares one attempt, fails fatally on fencing', async () => {
     const m = new IdempotenceManager()
     const script = [{ errorCode: 15 }, { errorCode: 0 }]
