@@ -8,6 +8,11 @@ export function incrementSequence(sequence: number, increment: number): number {
   return (sequence + increment) % 2147483648
 }
 
+/** Whether `seq` comes at or before `than` in the wrapping sequence space (within half of it). */
+function sequenceAtOrBefore(seq: number, than: number): boolean {
+  return (than - seq + 2147483648) % 2147483648 < 1073741824
+}
+
 const INT16_MAX = 32767
 /** Broker-side `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`. */
 export const MAX_IN_FLIGHT_BATCHES_PER_PARTITION = 5
@@ -194,6 +199,19 @@ export class IdempotenceManager {
       this.fatal = new ProducerFencedError(`the producer was fenced: ${errorInfo(errorCode).name} (${errorCode}) on ${batch.topic}-${batch.partition}`)
       this.removeInFlight(s, batch)
       return 'fatal'
+    }
+    if (
+      errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER &&
+      s.lastAckedSequence >= 0 &&
+      batch.producerId === s.producerId &&
+      batch.producerEpoch === s.producerEpoch &&
+      sequenceAtOrBefore(batch.lastSequence, s.lastAckedSequence)
+    ) {
+      // The broker acknowledged a later sequence of this epoch, which it accepts only after this
+      // batch: this batch was written and only its answer was lost. Retrying could never succeed
+      // once it left the broker's 5-batch duplicate cache, so complete it as a duplicate.
+      this.onSuccess(s, batch)
+      return 'success'
     }
     if (canRetryOtherwise && (errorCode === UNKNOWN_PRODUCER_ID || errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER)) {
       // Already rewritten by a bump, or sent under an older epoch: just retry with the new state.

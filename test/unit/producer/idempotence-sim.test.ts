@@ -51,7 +51,8 @@ class SequencedBroker {
         continue
       }
       const fresh = log.producerId !== batch.producerId
-      const ok = fresh || (batch.producerEpoch > log.epoch ? first === 0 : batch.producerEpoch === log.epoch && first === (log.lastSeq + 1) % 2147483648)
+      // A producer the log has not seen must start at sequence 0, like a new epoch.
+      const ok = fresh ? first === 0 : (batch.producerEpoch > log.epoch ? first === 0 : batch.producerEpoch === log.epoch && first === (log.lastSeq + 1) % 2147483648)
       if (batch.producerEpoch < log.epoch && !fresh) {
         partitions.push({ ...base, errorCode: 47 })
         continue
@@ -76,7 +77,7 @@ class SequencedBroker {
 }
 
 describe('idempotent producer against a sequence-enforcing simulated broker', () => {
-  for (const seed of [1, 2, 3]) {
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     it(`exactly once and in order with lost requests, lost responses and leader errors (seed ${seed})`, async () => {
       const random = rng(seed)
       const t = new FakeTransport()

@@ -65,6 +65,18 @@ describe('IdempotenceManager', () => {
     expect(m.canDrain(q, qb)).toBe(true)
   })
 
+  it('OUT_OF_ORDER_SEQUENCE_NUMBER for a batch below an acknowledged sequence completes it as written', () => {
+    const m = ready()
+    const s = m.partition('t', 0)
+    const [a, b] = [batch(3), batch(3)]
+    m.assignSequence(s, a)
+    m.assignSequence(s, b)
+    m.onSuccess(s, b) // seq 3-5 acknowledged: the broker had appended seq 0-2 first
+    expect(m.onError(s, a, 45, true, KEY)).toBe('success')
+    expect(s.inFlight).toEqual([])
+    expect(m.epochBumpRequired).toBe(false)
+  })
+
   it('nothing drains before a producer id', () => {
     const m = new IdempotenceManager()
     expect(m.canDrain(m.partition('t', 0), batch(1))).toBe(false)
