@@ -54,3 +54,12 @@ export function roundTripInputs(): Array<[string, Uint8Array]> {
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0
 }
+
+/** Text of at least `length` characters: words with ~30% random punctuation, so codecs find short matches. */
+export function mixedText(length: number, seed: number): Uint8Array {
+  const next = prng(seed)
+  const words = ['kafka', 'wire', '{"id":', '}', ' ', 'record', '0123']
+  let text = ''
+  while (text.length < length) text += next() < 0.3 ? String.fromCharCode(33 + ((next() * 90) | 0)) : words[(next() * words.length) | 0]
+  return new TextEncoder().encode(text)
+}

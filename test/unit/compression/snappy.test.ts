@@ -3,7 +3,7 @@ import SnappyJS from 'snappyjs'
 import { describe, expect, it } from 'vitest'
 import { CompressionError } from '../../../src/compression/errors.js'
 import { isXerialFramed, snappyCompress, snappyDecompress } from '../../../src/compression/snappy.js'
-import { prng, randomBytes, roundTripInputs, sameBytes } from './inputs.js'
+import { mixedText, prng, randomBytes, roundTripInputs, sameBytes } from './inputs.js'
 
 describe('snappy (pure TS)', () => {
   for (const [label, input] of roundTripInputs()) {
@@ -26,11 +26,7 @@ describe('snappy (pure TS)', () => {
   }
 
   it('decodes every length 0..600 of mixed data, ours and @napi-rs/snappy (stream-end edge cases)', () => {
-    const next = prng(3)
-    const words = ['kafka', 'wire', '{"id":', '}', ' ', 'record', '0123']
-    let text = ''
-    while (text.length < 700) text += next() < 0.3 ? String.fromCharCode(33 + ((next() * 90) | 0)) : words[(next() * words.length) | 0]
-    const all = new TextEncoder().encode(text)
+    const all = mixedText(700, 3)
     for (let n = 0; n <= 600; n++) {
       const input = all.subarray(0, n)
       expect(sameBytes(snappyDecompress(snappyCompress(input), n), input)).toBe(true)
