@@ -24,6 +24,9 @@ export {
   InvalidRecordError,
   TopicMetadataError,
   NotImplementedError,
+  DeliveryOutcomeUnknownError,
+  ClusterAuthorizationError,
+  SerializationError,
 } from './producer/errors.js'
 export { KafkaProtocolError, errorInfo } from './protocol/errors.js'
 export { NetworkError, RequestTimeoutError } from './network/errors.js'

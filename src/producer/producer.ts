@@ -1,7 +1,7 @@
 import { RecordAccumulator, estimateRecordSize, RECORD_BATCH_OVERHEAD, type PartitionQueue } from './accumulator.js'
 import { BufferPool } from './buffer-pool.js'
 import { resolveConfig, type ProducerOptions, type ResolvedConfig } from './config.js'
-import { InvalidPartitionError, InvalidRecordError, ProducerClosedError, RecordTooLargeError, TimeoutError } from './errors.js'
+import { InvalidPartitionError, InvalidRecordError, KafkaWireError, ProducerClosedError, RecordTooLargeError, TimeoutError } from './errors.js'
 import { IdempotenceManager } from './idempotence.js'
 import { Interceptors, type ProducerInterceptor } from './interceptors.js'
 import { ProducerLogger, defaultLogger } from './logger.js'
@@ -280,7 +280,18 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     } else reject?.(err)
   }
 
+  // send() never throws: an internal step that throws (a bug, or an interceptor/partitioner the
+  // guards below missed) rejects this record instead of escaping to the caller.
   private doSend(input: ProducerRecord<K, V>, callback: SendCallback | null, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null): void {
+    try {
+      this.trySend(input, callback, resolve, reject)
+    } catch (err) {
+      this.logger.error('internal error in send(); failing the record', { error: err })
+      this.failEarly(err instanceof KafkaWireError ? err : new KafkaWireError(`internal error in send(): ${err instanceof Error ? err.message : String(err)}`, { cause: err }), callback, reject)
+    }
+  }
+
+  private trySend(input: ProducerRecord<K, V>, callback: SendCallback | null, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null): void {
     const startMs = this.clock.now()
     if (this.state !== 'open') return this.failEarly(new ProducerClosedError('cannot send: the producer is closed or closing'), callback, reject)
     const fatal = this.idempotence?.fatalError

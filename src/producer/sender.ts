@@ -58,6 +58,13 @@ export class Sender {
   private readonly inFlightPerNode = new Map<number, number>()
   private readonly inFlight = new Set<InFlightRequest>()
   private readonly drainIndex = new Map<number, number>()
+  /**
+   * Partitions with a batch in flight, when `maxInFlightRequestsPerConnection` is 1 (Java
+   * `guaranteeMessageOrder` mutes them): their next batch waits even if the leader moved, so a
+   * retry can never land after a later batch sent to the new leader.
+   */
+  private readonly muted = new Set<PartitionQueue>()
+  private readonly guaranteeOrder: boolean
   private initInProgress = false
   /** A batch failed while draining (could not be built): flush waiters need a look. */
   private failedOutsideResponse = false
@@ -65,6 +72,7 @@ export class Sender {
 
   constructor(deps: SenderDeps) {
     this.d = deps
+    this.guaranteeOrder = deps.config.maxInFlightRequestsPerConnection === 1
   }
 
   /** Requests currently awaiting a response. */
@@ -209,6 +217,7 @@ export class Sender {
       const q = queues[(start + i) % n] as PartitionQueue
       const head = q.batches[0]
       if (head === undefined || this.readyAt(q, head) > now) continue
+      if (this.guaranteeOrder && this.muted.has(q)) continue
       if (tm !== null && !tm.canDrain(tm.partition(q.topic, q.partition), head)) continue
       const estimate = head.sizeInBytes
       if (batches.length > 0 && size + estimate > d.config.maxRequestSize) break
@@ -270,6 +279,7 @@ export class Sender {
     const data: ProduceData = { acks: d.config.acks, timeoutMs: d.config.requestTimeoutMs, topics: [...byTopic.values()] }
     const req: InFlightRequest = { nodeId, batches, queues, sentMs: now }
     this.inFlight.add(req)
+    if (this.guaranteeOrder) for (const q of queues) this.muted.add(q)
     this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 0) + 1)
     d.metrics.requests++
     d.metrics.recordsPerRequest.record(records)
@@ -288,6 +298,7 @@ export class Sender {
 
   private endRequest(req: InFlightRequest): boolean {
     if (!this.inFlight.delete(req)) return false
+    if (this.guaranteeOrder) for (const q of req.queues) this.muted.delete(q)
     const c = (this.inFlightPerNode.get(req.nodeId) ?? 1) - 1
     if (c <= 0) this.inFlightPerNode.delete(req.nodeId)
     else this.inFlightPerNode.set(req.nodeId, c)
@@ -409,8 +420,15 @@ export class Sender {
     }
     const canRetry = !this.stopped && b.attempts < d.config.retries && now - b.createdMs < d.config.deliveryTimeoutMs
     let action: 'retry' | 'fail' | 'success' | 'fatal'
-    if (d.idempotence !== null && b.baseSequence >= 0) action = d.idempotence.onError(d.idempotence.partition(b.topic, b.partition), b, code, canRetry, q.key)
-    else action = canRetry && info.retriable ? 'retry' : 'fail'
+    let decidedError: Error | undefined
+    if (d.idempotence !== null && b.baseSequence >= 0) {
+      const tm = d.idempotence
+      const s = tm.partition(b.topic, b.partition)
+      const decision = tm.classify(s, b, code, canRetry)
+      tm.apply(s, b, decision, q.key)
+      action = decision.action
+      if (decision.action === 'fail' || decision.action === 'fatal') decidedError = decision.error
+    } else action = canRetry && info.retriable ? 'retry' : 'fail'
 
     if (info.refreshMetadata || code === NETWORK_EXCEPTION) {
       const hint = r?.currentLeader
@@ -442,7 +460,7 @@ export class Sender {
         return
       }
       case 'fail': {
-        let err: Error = cause instanceof Error ? cause : new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message)
+        let err: Error = decidedError ?? (cause instanceof Error ? cause : new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message))
         if (code === MESSAGE_TOO_LARGE) err = new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}: a single record of ${b.sizeInBytes} bytes (batch included) is larger than the topic allows (max.message.bytes)`, message)
         const recordErrors = r?.recordErrors ?? []
         if (recordErrors.length > 0) {
