@@ -140,9 +140,15 @@ export class IdempotenceManager {
             this.fatal = new ProducerFencedError(`InitProducerId failed: ${info.name} (${res.errorCode})`)
             throw this.fatal
           }
+          if (res.errorCode === ERR.CLUSTER_AUTHORIZATION_FAILED) {
+            this.fatal = new ClusterAuthorizationError(`InitProducerId failed: the producer is not authorized for idempotent writes (cluster permission IdempotentWrite): ${info.name} (${res.errorCode})`)
+            throw this.fatal
+          }
           // Java retries any retriable error, including COORDINATOR_LOAD_IN_PROGRESS and CONCURRENT_TRANSACTIONS.
-          if (!info.retriable && res.errorCode !== ERR.CONCURRENT_TRANSACTIONS) throw new Error(`InitProducerId failed: ${info.name} (${res.errorCode})`)
+          if (!info.retriable && res.errorCode !== ERR.CONCURRENT_TRANSACTIONS) throw new KafkaProtocolError(res.errorCode, 'InitProducerId')
         }
+        // close() may have come while the request was in flight: start no timer after it.
+        if (this.aborted !== null) throw this.aborted
         await new Promise<void>((r) => {
           this.retryWake = r
           this.retryTimer = setTimeout(r, backoffMs(attempt))

@@ -183,7 +183,7 @@ export class ProducerMetadata {
 
   /** Applies a response; true when another refresh is needed (missing leaders, retriable errors). */
   private apply(res: MetadataResult): boolean {
-    this.transport.updateBrokers(res.brokers)
+    this.transport.updateBrokers(res.brokers, true)
     let again = false
     for (const t of res.topics) {
       if (t.errorCode !== 0) {

@@ -110,3 +110,26 @@ describe('issue 12 §2 deviations', () => {
     expect((await p.send({ topic: 'a', value: 'z' })).offset).toBeGreaterThanOrEqual(0)
   })
 })
+
+describe('issue 12 §2: brokers known from metadata', () => {
+  it('a full Metadata response replaces the broker list; KIP-951 endpoints are merged', async () => {
+    const { KafkaTransport } = await import('../../../src/producer/kafka-transport.js')
+    const { ProducerLogger } = await import('../../../src/producer/logger.js')
+    const tr = new KafkaTransport(resolveConfig({ bootstrapServers: ['127.0.0.1:1'] }), new ProducerLogger({}))
+    tr.updateBrokers([{ nodeId: 1, host: 'a', port: 1 }, { nodeId: 2, host: 'b', port: 2 }], true)
+    tr.updateBrokers([{ nodeId: 3, host: 'c', port: 3 }]) // a KIP-951 hint: merged
+    expect(tr.knownBrokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3])
+    tr.updateBrokers([{ nodeId: 2, host: 'b', port: 2 }], true) // brokers 1 and 3 left the cluster
+    expect(tr.knownBrokers.map((b) => b.nodeId)).toEqual([2])
+    tr.updateBrokers([], true) // an empty list proves nothing
+    expect(tr.knownBrokers.map((b) => b.nodeId)).toEqual([2])
+    await tr.close()
+  })
+
+  it('the producer passes Metadata broker lists as complete', async () => {
+    const t = new FakeTransport()
+    const p = make(t)
+    await p.send({ topic: 'a', value: 'x' })
+    expect(t.brokerUpdates.some((u) => u.complete && u.brokers.length === 2)).toBe(true)
+  })
+})
