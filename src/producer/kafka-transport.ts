@@ -60,6 +60,7 @@ export class KafkaTransport implements ProducerTransport {
       out.topics.push({
         topic: t.name,
         errorCode: t.errorCode,
+        ...(t.topicId !== ZERO_UUID ? { topicId: t.topicId } : {}),
         partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, errorCode: p.errorCode, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch })),
       })
     }

@@ -180,7 +180,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       (err, sink) => this.failEarly(err, sink.callback, sink.reject),
     )
     this.idempotence = config.enableIdempotence ? new IdempotenceManager() : null
-    this.metadata = new ProducerMetadata(this.transport, config.metadataMaxAgeMs, config.retryBackoffMs, config.maxBlockMs, this.logger, () => this.sender.wakeup())
+    this.metadata = new ProducerMetadata(this.transport, { maxAgeMs: config.metadataMaxAgeMs, maxIdleMs: config.metadataMaxIdleMs, retryBackoffMs: config.retryBackoffMs, retryBackoffMaxMs: config.retryBackoffMaxMs, maxBlockMs: config.maxBlockMs }, this.logger, () => this.sender.wakeup())
     const interceptors = this.interceptors
     const logger = this.logger
     this.listener = {
@@ -279,6 +279,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     this.metricsState.recordSize.record(r.size)
     if (channels.send.hasSubscribers) channels.send.publish({ topic: r.topic, partition: r.explicitPartition, key: r.key, value: r.value, headers: r.headers })
     const t = this.metadata.get(r.topic)
+    if (t !== undefined) t.lastUsedMs = r.startMs
     // Fast path: metadata known, nobody blocked ahead of us (per-partition order), memory available.
     if (t !== undefined && !this.blockedByTopic.has(r.topic)) {
       const partition = this.choosePartition(t, r.topic, r.explicitPartition, r.key, r.value)

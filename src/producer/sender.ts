@@ -3,6 +3,7 @@ import { NetworkError, RequestTimeoutError } from '../network/errors.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
 import type { BufferPool } from './buffer-pool.js'
 import type { ResolvedConfig } from './config.js'
+import { backoffMs } from './backoff.js'
 import { TimeoutError } from './errors.js'
 import type { IdempotenceManager } from './idempotence.js'
 import type { ProducerLogger } from './logger.js'
@@ -163,6 +164,7 @@ export class Sender {
       const t = d.metadata.get(q.topic)
       const leader = t !== undefined && q.partition < t.numPartitions ? (t.leaders[q.partition] as number) : -1
       if (leader < 0) {
+        if (t === undefined) d.metadata.want(q.topic)
         d.metadata.requestUpdate()
         nextWake = Math.min(nextWake, now + d.config.retryBackoffMs)
         continue
@@ -443,9 +445,7 @@ export class Sender {
     switch (action) {
       case 'retry': {
         b.attempts++
-        const exp = Math.min(d.config.retryBackoffMaxMs, d.config.retryBackoffMs * 2 ** Math.min(30, b.attempts - 1))
-        // Java's jitter: ±20%.
-        b.retryAtMs = now + Math.min(d.config.retryBackoffMaxMs, exp * (0.8 + Math.random() * 0.4))
+        b.retryAtMs = now + backoffMs(b.attempts, d.config.retryBackoffMs, d.config.retryBackoffMaxMs)
         d.metrics.recordRetries += b.recordCount
         d.logger.debug('retrying batch', { topic: b.topic, partition: b.partition, error: info.name, attempt: b.attempts })
         d.accumulator.reenqueue(q, b, d.idempotence !== null)
@@ -566,7 +566,7 @@ export class Sender {
     const tm = d.idempotence
     if (tm === null || this.initInProgress) return
     this.initInProgress = true
-    const backoff = (attempt: number): number => Math.min(d.config.retryBackoffMaxMs, d.config.retryBackoffMs * 2 ** Math.min(30, attempt - 1))
+    const backoff = (attempt: number): number => backoffMs(attempt, d.config.retryBackoffMs, d.config.retryBackoffMaxMs)
     tm.ensureProducerId((id, epoch) => d.transport.initProducerId(id, epoch), backoff, (err) => err instanceof NetworkError && err.retriable).then(
       () => {
         this.initInProgress = false

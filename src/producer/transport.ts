@@ -26,6 +26,8 @@ export interface TopicInfo {
   topic: string
   errorCode: number
   partitions: PartitionInfo[]
+  /** KIP-516 topic id (Metadata v10+), when known: a recreated topic restarts its leader epochs. */
+  topicId?: string
 }
 
 /** A Metadata response, reduced to what the producer uses. */

@@ -133,3 +133,76 @@ describe('issue 12 §2: brokers known from metadata', () => {
     expect(t.brokerUpdates.some((u) => u.complete && u.brokers.length === 2)).toBe(true)
   })
 })
+
+describe('issue 12 §2: metadata refresh rules', () => {
+  it('a stale Metadata response (older leader epoch) does not undo a newer leader (KIP-320/951)', async () => {
+    const t = new FakeTransport()
+    t.numPartitions = 1
+    let leader = { id: 1, epoch: 5 }
+    t.metadata = async (topics) => {
+      t.metadataCalls++
+      return { brokers: [{ nodeId: 1, host: 'h1', port: 1 }, { nodeId: 2, host: 'h2', port: 2 }], topics: topics.map((topic) => ({ topic, errorCode: 0, partitions: [{ partition: 0, errorCode: 0, leaderId: leader.id, leaderEpoch: leader.epoch }] })) }
+    }
+    const p = make(t, { partitioner: () => 0, lingerMs: 0 })
+    await p.send({ topic: 'a', value: '1' })
+    leader = { id: 2, epoch: 6 }
+    await p.send({ topic: 'refresh-1', value: 'x' }) // a new topic refreshes every known one
+    await p.send({ topic: 'a', value: '2' })
+    leader = { id: 1, epoch: 5 } // a broker that has not seen the leader change yet
+    await p.send({ topic: 'refresh-2', value: 'x' })
+    await p.send({ topic: 'a', value: '3' })
+    const nodesForA = t.requests.filter((r) => r.batches[0]?.topic === 'a').map((r) => r.nodeId)
+    expect(nodesForA).toEqual([1, 2, 2])
+  })
+
+  it('a topic nothing was sent to for metadataMaxIdleMs is no longer refreshed; it comes back on the next send', async () => {
+    const { ProducerMetadata } = await import('../../../src/producer/metadata.js')
+    const { ProducerLogger } = await import('../../../src/producer/logger.js')
+    const t = new FakeTransport()
+    const asked: string[][] = []
+    const real = t.metadata.bind(t)
+    t.metadata = (topics) => {
+      asked.push([...topics].sort())
+      return real(topics)
+    }
+    let now = 1_000_000
+    const md = new ProducerMetadata(t, { maxAgeMs: 300_000, maxIdleMs: 5_000, retryBackoffMs: 0, retryBackoffMaxMs: 0, maxBlockMs: 1000, now: () => now }, new ProducerLogger({}), () => undefined)
+    await md.waitFor('busy')
+    await md.waitFor('idle')
+    expect(md.refreshedTopics.sort()).toEqual(['busy', 'idle'])
+    now += 6_000
+    await md.waitFor('busy') // a send to "busy" only
+    md.requestUpdate()
+    await new Promise((r) => setTimeout(r, 5))
+    expect(asked[asked.length - 1]).toEqual(['busy'])
+    expect(md.get('idle')).toBeUndefined()
+    await md.waitFor('idle') // sent to again: fetched again
+    expect(md.refreshedTopics.sort()).toEqual(['busy', 'idle'])
+    md.close(new Error('done'))
+  })
+
+  it('consecutive failed refreshes back off exponentially (one backoff helper)', async () => {
+    const { backoffMs } = await import('../../../src/producer/backoff.js')
+    const mid = (): number => 0.5 // no jitter
+    expect([1, 2, 3, 4, 5, 6].map((a) => backoffMs(a, 100, 1000, mid))).toEqual([100, 200, 400, 800, 1000, 1000])
+    expect(backoffMs(3, 100, 1000, () => 0)).toBeCloseTo(320)
+    expect(backoffMs(3, 100, 1000, () => 0.999999)).toBeLessThanOrEqual(480)
+    const { ProducerMetadata } = await import('../../../src/producer/metadata.js')
+    const { ProducerLogger } = await import('../../../src/producer/logger.js')
+    const t = new FakeTransport()
+    let fail = 3
+    const real = t.metadata.bind(t)
+    t.metadata = (topics) => (fail-- > 0 ? Promise.reject(new Error('down')) : real(topics))
+    const md = new ProducerMetadata(t, { maxAgeMs: 300_000, maxIdleMs: 300_000, retryBackoffMs: 1, retryBackoffMaxMs: 8, maxBlockMs: 5000 }, new ProducerLogger({}), () => undefined)
+    const failuresSeen: number[] = []
+    const waited = md.waitFor('a')
+    while (fail >= 0) {
+      failuresSeen.push(md.refreshFailures)
+      await new Promise((r) => setTimeout(r, 1))
+    }
+    await waited
+    expect(Math.max(...failuresSeen)).toBeGreaterThanOrEqual(2)
+    expect(md.refreshFailures).toBe(0)
+    md.close(new Error('done'))
+  })
+})
