@@ -27,6 +27,7 @@ export {
   DeliveryOutcomeUnknownError,
   ClusterAuthorizationError,
   SerializationError,
+  BufferAccountingError,
 } from './producer/errors.js'
 export { KafkaProtocolError, errorInfo } from './protocol/errors.js'
 export { NetworkError, RequestTimeoutError } from './network/errors.js'

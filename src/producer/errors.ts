@@ -152,3 +152,6 @@ export class SerializationError extends KafkaWireError {
     this.topic = topic
   }
 }
+
+/** Internal bookkeeping of `bufferMemory` went wrong (e.g. a batch released twice): a kafka-wire bug. */
+export class BufferAccountingError extends KafkaWireError {}

@@ -51,6 +51,11 @@ export class ProducerBatch {
   producerEpoch = -1
   /** Set by an epoch bump that rewrote this batch's sequence (Java `sequenceHasBeenReset`). */
   sequenceReset = false
+  /**
+   * Set when the batch completed (expired) while a request still holds its bytes: its memory goes
+   * back to the pool only when that request ends, so the bytes are never reused while being written.
+   */
+  releaseWhenRequestEnds = false
   /** Idempotence: how many batches of its partition had been given a sequence before it, +1. */
   drainOrdinal = 0
   /** Producer state written into `built` (re-stamped at drain when it differs). */

@@ -300,6 +300,7 @@ export class Sender {
 
   private endRequest(req: InFlightRequest): boolean {
     if (!this.inFlight.delete(req)) return false
+    for (const b of req.batches) if (b.releaseWhenRequestEnds) this.d.accumulator.requestEnded(b)
     if (this.guaranteeOrder) for (const q of req.queues) this.muted.delete(q)
     const c = (this.inFlightPerNode.get(req.nodeId) ?? 1) - 1
     if (c <= 0) this.inFlightPerNode.delete(req.nodeId)
@@ -495,8 +496,10 @@ export class Sender {
         const r = records[i]
         if (r !== undefined) capacity += estimateRecordSize(r.key, r.value, r.headers)
       }
-      // The first half inherits the buffer-memory reservation of the original batch.
-      const part = new ProducerBatch(b.topic, b.partition, d.format.create(capacity), b.createdMs, parts.length === 0 ? b.reservedBytes : 0)
+      // Each part reserves its share of the original's reservation, by record count: together exactly
+      // what the original held, and each part returns what it holds when it completes.
+      const share = parts.length === 0 ? Math.floor((b.reservedBytes * (to - from)) / records.length) : b.reservedBytes - (parts[0] as ProducerBatch).reservedBytes
+      const part = new ProducerBatch(b.topic, b.partition, d.format.create(capacity), b.createdMs, share)
       for (let i = from; i < to; i++) {
         const r = records[i]
         if (r !== undefined) part.tryAppend(r.timestamp, r.key, r.value, r.headers, slots.callbacks[i] ?? null, slots.resolves[i] ?? null, slots.rejects[i] ?? null)
@@ -556,6 +559,8 @@ export class Sender {
 
   private expireBatch(q: PartitionQueue, b: ProducerBatch, now: number): void {
     const d = this.d
+    // Its request may still be writing the batch's bytes: keep them reserved until it ends.
+    if (b.inFlight) b.releaseWhenRequestEnds = true
     if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onExpired(d.idempotence.partition(b.topic, b.partition), b, q.key)
     const where = b.inFlight ? 'while awaiting the broker response' : b.attempts > 0 ? 'while waiting to be retried' : 'before it could be sent'
     this.failBatch(b, new TimeoutError('deliveryTimeoutMs', d.config.deliveryTimeoutMs, `expiring ${b.recordCount} record(s) for ${b.topic}-${b.partition}: ${now - b.createdMs} ms passed since batch creation ${where}`))

@@ -206,3 +206,52 @@ describe('issue 12 §2: metadata refresh rules', () => {
     md.close(new Error('done'))
   })
 })
+
+describe('issue 12 §2: exact buffer-memory accounting', () => {
+  it('a double release is a detectable bug, not clamped', async () => {
+    const { BufferPool } = await import('../../../src/producer/buffer-pool.js')
+    const { BufferAccountingError } = await import('../../../src/index.js')
+    const pool = new BufferPool(100, 1000)
+    expect(pool.tryAllocate(60)).toBe(true)
+    pool.release(60)
+    expect(() => pool.release(60)).toThrow(BufferAccountingError)
+    expect(pool.availableMemory).toBe(100)
+  })
+
+  it("an expired in-flight batch's memory is not reused while its request still holds it", async () => {
+    const t = new FakeTransport()
+    let answer: ((r: ProduceResult) => void) | undefined
+    let held: SeenRequest | undefined
+    t.onProduce = (req) => {
+      held = req
+      return new Promise<ProduceResult>((r) => (answer = r))
+    }
+    const p = make(t, { partitioner: () => 0, lingerMs: 0, deliveryTimeoutMs: 300, requestTimeoutMs: 250, bufferMemory: 100_000, batchSize: 1000 })
+    const err = await p.send({ topic: 'a', value: 'x' }).catch((e: unknown) => e)
+    expect((err as Error).name).toBe('TimeoutError')
+    // The record failed, but the request with its bytes is still out: its 1000 bytes stay reserved.
+    expect(p.debugState().bufferAvailable).toBe(99_000)
+    answer?.(t.ok(held as SeenRequest))
+    await until(() => p.debugState().bufferAvailable === 100_000)
+    expect(p.debugState().bufferAvailable).toBe(100_000)
+  })
+
+  it('the parts of a split batch reserve their share of the original, no more, no less', async () => {
+    const t = new FakeTransport()
+    const availableAtRequest: number[] = []
+    let first = true
+    t.onProduce = (req) => {
+      availableAtRequest.push(p.debugState().bufferAvailable)
+      if (first) {
+        first = false
+        return t.ok(req, () => ({ errorCode: 10 })) // MESSAGE_TOO_LARGE: split
+      }
+      return t.ok(req)
+    }
+    const p = make(t, { partitioner: () => 0, lingerMs: 50, bufferMemory: 100_000, batchSize: 1000, maxInFlightRequestsPerConnection: 1 })
+    await Promise.all(['a', 'b', 'c', 'd'].map((v) => p.send({ topic: 'a', value: v })))
+    // Original: 1000 reserved. Parts of 2 records each: 500 each, released as each completes.
+    expect(availableAtRequest).toEqual([99_000, 99_000, 99_500])
+    expect(p.debugState().bufferAvailable).toBe(100_000)
+  })
+})
