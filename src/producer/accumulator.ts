@@ -194,6 +194,58 @@ export class RecordAccumulator {
     if (batch.done && !this.incomplete.has(batch)) this.pool.release(batch.reservedBytes)
   }
 
+  /** Takes the head batch of `q` for a request (the sender's drain); keeps `nonEmpty` true. */
+  pollHead(q: PartitionQueue): ProducerBatch | undefined {
+    const b = q.batches.shift()
+    if (q.batches.length === 0) this.nonEmpty.delete(q)
+    return b
+  }
+
+  /**
+   * Removes and returns the queued batches older than `limitMs` (Java `expiredBatches`); `nextMs` is
+   * when the next queued batch will be. Later batches of a queue are younger, so only heads are looked at.
+   */
+  expiredBatches(now: number, limitMs: number): { expired: Array<[PartitionQueue, ProducerBatch]>; nextMs: number } {
+    const expired: Array<[PartitionQueue, ProducerBatch]> = []
+    let nextMs = Infinity
+    for (const q of this.nonEmpty) {
+      while (q.batches.length > 0) {
+        const b = q.batches[0] as ProducerBatch
+        if (now - b.createdMs < limitMs) {
+          nextMs = Math.min(nextMs, b.createdMs + limitMs)
+          break
+        }
+        q.batches.shift()
+        expired.push([q, b])
+      }
+      if (q.batches.length === 0) this.nonEmpty.delete(q)
+    }
+    return { expired, nextMs }
+  }
+
+  /** Removes and returns every queued batch (fatal error or forced close). */
+  drainAll(): ProducerBatch[] {
+    const out: ProducerBatch[] = []
+    for (const q of this.nonEmpty) {
+      for (const b of q.batches) out.push(b)
+      q.batches.length = 0
+    }
+    this.nonEmpty.clear()
+    return out
+  }
+
+  /**
+   * A batch the broker refused as too large was split into `parts` (Java `splitAndReenqueue`): the
+   * parts replace it among the incomplete batches and go back into its queue, in sequence order when
+   * they carry sequences, else at the front.
+   */
+  splitAndReenqueue(q: PartitionQueue, original: ProducerBatch, parts: ProducerBatch[], inSequenceOrder: boolean): void {
+    this.incomplete.delete(original)
+    for (const part of parts) this.incomplete.add(part)
+    if (inSequenceOrder) for (const part of parts) this.reenqueue(q, part, true)
+    else for (let i = parts.length - 1; i >= 0; i--) this.reenqueue(q, parts[i] as ProducerBatch, false)
+  }
+
   /** All queued (not in-flight) batches. */
   *queuedBatches(): Generator<[PartitionQueue, ProducerBatch]> {
     for (const q of this.nonEmpty) for (const b of q.batches) yield [q, b]
