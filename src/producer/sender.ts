@@ -10,8 +10,8 @@ import type { IdempotenceManager, PartitionSequenceState } from './idempotence.j
 import type { ProducerLogger } from './logger.js'
 import type { ProducerMetadata } from './metadata.js'
 import { channels, type ProducerMetrics } from './metrics.js'
-import { ProducerBatch, type CompletionListener } from './producer-batch.js'
-import { RECORD_BATCH_OVERHEAD, estimateRecordSize } from './accumulator.js'
+import type { CompletionListener, ProducerBatch } from './producer-batch.js'
+import { splitBatch } from './batch-split.js'
 import type { BatchFormat, PartitionResult, ProduceData, ProduceResult, ProducerTransport } from './transport.js'
 
 interface InFlightRequest {
@@ -499,28 +499,7 @@ export class Sender {
       this.failBatch(b, err instanceof Error ? err : new Error(String(err)))
       return
     }
-    const slots = b.detachSlots()
-    const half = Math.ceil(records.length / 2)
-    const parts: ProducerBatch[] = []
-    for (const [from, to] of [[0, half], [half, records.length]] as const) {
-      let capacity = RECORD_BATCH_OVERHEAD
-      for (let i = from; i < to; i++) {
-        const r = records[i]
-        if (r !== undefined) capacity += estimateRecordSize(r.key, r.value, r.headers)
-      }
-      // Each part reserves its share of the original's reservation, by record count: together exactly
-      // what the original held, and each part returns what it holds when it completes.
-      const share = parts.length === 0 ? Math.floor((b.reservedBytes * (to - from)) / records.length) : b.reservedBytes - (parts[0] as ProducerBatch).reservedBytes
-      const part = new ProducerBatch(b.topic, b.partition, d.format.create(capacity), b.createdMs, share)
-      for (let i = from; i < to; i++) {
-        const r = records[i]
-        if (r !== undefined) part.tryAppend(r.timestamp, r.key, r.value, r.headers, slots.callbacks[i] ?? null, slots.resolves[i] ?? null, slots.rejects[i] ?? null)
-      }
-      part.full = true
-      part.id = b.id
-      part.attempts = b.attempts
-      parts.push(part)
-    }
+    const parts = splitBatch(b, records, d.format)
     const tm = d.idempotence
     const sequenced = tm !== null && b.baseSequence >= 0
     if (sequenced) tm.replaceSplit(this.seq(tm, q), b, parts)
