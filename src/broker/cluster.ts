@@ -45,6 +45,21 @@ export interface ClusterOptions {
   features?: Readonly<Record<string, number>>
 }
 
+/**
+ * Parses `name=level,name=level` (the `KAFKA_FEATURES` variable of the test setup) into
+ * {@link ClusterOptions.features}; an empty or unset list gives `{}`.
+ */
+export function parseFeatureList(list: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const item of (list ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const m = /^([^=]+)=(\d+)$/.exec(item)
+    if (m === null) throw new RangeError(`feature setting ${JSON.stringify(item)} is not name=level`)
+    out[(m[1] as string).trim()] = Number(m[2])
+  }
+  featureFormatArgs(out) // validates names and levels now, not when a broker is formatted
+  return out
+}
+
 /** `--feature name=level` arguments for StorageTool; refuses names and levels the tool would misread. */
 export function featureFormatArgs(features: Readonly<Record<string, number>> | undefined): string[] {
   const args: string[] = []

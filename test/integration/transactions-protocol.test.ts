@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_KAFKA_VERSION, KafkaCluster, libsDir } from '../../src/broker/index.js'
+import { DEFAULT_KAFKA_VERSION, KafkaCluster, libsDir, parseFeatureList } from '../../src/broker/index.js'
 import { Connection } from '../../src/network/connection.js'
 import { AddOffsetsToTxnApi } from '../../src/protocol/add-offsets-to-txn.js'
 import { AddPartitionsToTxnApi } from '../../src/protocol/add-partitions-to-txn.js'
@@ -61,8 +61,11 @@ interface Target {
   readonly expectedTransactionVersion: number
 }
 
+// The main broker is 4.x, formatted with transaction.version=2 unless KAFKA_FEATURES says otherwise.
+const mainTv = parseFeatureList(process.env.KAFKA_FEATURES)['transaction.version'] ?? 2
+const mainVersion = process.env.KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION
 const targets: Target[] = [
-  { name: `${DEFAULT_KAFKA_VERSION} (TV2 default)`, servers: bootstrapServers(), dataDir: brokerDataDir(), kafkaVersion: process.env.KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION, expectedTransactionVersion: 2 },
+  { name: `${mainVersion} (transaction.version=${mainTv})`, servers: bootstrapServers(), dataDir: brokerDataDir(), kafkaVersion: mainVersion, expectedTransactionVersion: mainTv },
   { name: `${DEFAULT_KAFKA_VERSION} formatted with transaction.version=1`, servers: [], dataDir: undefined, kafkaVersion: DEFAULT_KAFKA_VERSION, expectedTransactionVersion: 1 },
 ]
 const servers39 = bootstrapServers39()
