@@ -21,7 +21,7 @@ import { errorInfo, ProtocolError } from '../../src/protocol/errors.js'
 import { isTransactionV2Enabled, PRODUCE_MAX_VERSION_TV1, transactionVersion } from '../../src/protocol/features.js'
 import { COORDINATOR_KEY_TYPE_GROUP, COORDINATOR_KEY_TYPE_TRANSACTION, coordinatorResults, FindCoordinatorApi, type FindCoordinatorResult } from '../../src/protocol/find-coordinator.js'
 import { InitProducerIdApi } from '../../src/protocol/init-producer-id.js'
-import { MetadataApi } from '../../src/protocol/metadata.js'
+import { MetadataApi, type MetadataResponse } from '../../src/protocol/metadata.js'
 import { ProduceApi } from '../../src/protocol/produce.js'
 import { decodeRecordBatches, RecordBatchBuilder, type DecodedRecordBatch } from '../../src/protocol/record-batch.js'
 import { TXN_OFFSET_COMMIT_MAX_VERSION_TV1, TxnOffsetCommitApi } from '../../src/protocol/txn-offset-commit.js'
@@ -92,6 +92,19 @@ async function open(hostPort: string): Promise<Connection> {
   connections.push(c)
   await c.connect()
   return c
+}
+
+/** Creates `topic` through Metadata auto-creation and waits until partition 0 has a leader. */
+async function autoCreateTopic(conn: Connection, topic: string): Promise<MetadataResponse> {
+  const version = conn.versionFor(MetadataApi)
+  const md = await retrying(`Metadata ${topic}`, async () => {
+    const r = await conn.send(MetadataApi, { topics: [{ name: topic }], allowAutoTopicCreation: true }, { version })
+    const t = r.topics[0]
+    // LEADER_NOT_AVAILABLE while the new topic gets its leader: wait like UNKNOWN_TOPIC_OR_PARTITION.
+    return { r, code: t === undefined || t.errorCode === 5 || (t.partitions[0]?.leaderId ?? -1) < 0 ? 3 : t.errorCode }
+  }, (x) => x.code)
+  expect(errorInfo(md.code).name).toBe('NONE')
+  return md.r
 }
 
 async function findCoordinator(conn: Connection, keyType: number, key: string, version: number): Promise<FindCoordinatorResult> {
@@ -172,15 +185,10 @@ describe('raw transaction protocol against real brokers', () => {
         const topic = `kw-txn-${flow}-${suffix}`
         const txnId = `kw-txn-${flow}-${suffix}`
         const group = `kw-txn-group-${suffix}`
-        const mdVersion = bootstrap.versionFor(MetadataApi)
-        const md = await retrying('Metadata', async () => {
-          const r = await bootstrap.send(MetadataApi, { topics: [{ name: topic }], allowAutoTopicCreation: true }, { version: mdVersion })
-          const t = r.topics[0]
-          return { r, code: t === undefined ? 3 : t.errorCode !== 0 ? t.errorCode : (t.partitions[0]?.leaderId ?? -1) < 0 ? 5 : 0 }
-        }, (x) => (errorInfo(x.code).name === 'LEADER_NOT_AVAILABLE' ? 3 : x.code))
-        const topicMd = md.r.topics[0]
+        const md = await autoCreateTopic(bootstrap, topic)
+        const topicMd = md.topics[0]
         const leaderId = topicMd?.partitions.find((p) => p.partitionIndex === 0)?.leaderId
-        const leader = md.r.brokers.find((b) => b.nodeId === leaderId)
+        const leader = md.brokers.find((b) => b.nodeId === leaderId)
         expect(leader).toBeDefined()
         const topicId = topicMd?.topicId ?? ZERO_UUID
 
@@ -292,5 +300,43 @@ describe('raw transaction protocol against real brokers', () => {
         expect(await committedOffset(target.servers, target.kafkaVersion, group, topic)).toBe(Number(plan[2]?.offset))
       }, 300_000)
     }
+
+    it(`${target.name}: batched FindCoordinator, KIP-360 epoch bump, and a second InitProducerId fencing the first`, async () => {
+      const bootstrap = await open(target.servers[0] as string)
+      const suffix = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
+      const txnA = `kw-fence-a-${suffix}`
+      const txnB = `kw-fence-b-${suffix}`
+      const topic = `kw-fence-${suffix}`
+      await autoCreateTopic(bootstrap, topic)
+      // v4+ batches keys (KIP-699): one request, one answer per key.
+      const fc = await retrying('FindCoordinator batched', async () => {
+        const r = await bootstrap.send(FindCoordinatorApi, { keyType: COORDINATOR_KEY_TYPE_TRANSACTION, coordinatorKeys: [txnA, txnB] }, { version: 4 })
+        return { r, code: r.coordinators.map((c) => c.errorCode).find((c) => c !== 0) ?? 0 }
+      }, (x) => x.code)
+      expect(fc.r.coordinators.map((c) => c.key).sort()).toEqual([txnA, txnB].sort())
+      const coord = fc.r.coordinators.find((c) => c.key === txnA) as FindCoordinatorResult
+      const txnConn = await open(`${coord.host}:${coord.port}`)
+      const init = (producerId: bigint, producerEpoch: number) =>
+        retrying('InitProducerId', () => txnConn.send(InitProducerIdApi, { transactionalId: txnA, transactionTimeoutMs: 60_000, producerId, producerEpoch }, { version: 5 }), (r) => r.errorCode)
+      const first = await init(-1n, -1)
+      expect(errorInfo(first.errorCode).name).toBe('NONE')
+      // KIP-360: the holder of a known id/epoch asks for a bump and keeps its producer id.
+      const bumped = await init(first.producerId, first.producerEpoch)
+      expect(errorInfo(bumped.errorCode).name).toBe('NONE')
+      expect([bumped.producerId, bumped.producerEpoch]).toEqual([first.producerId, first.producerEpoch + 1])
+      // A second instance with the same transactional id (-1/-1) fences the holder of `bumped`.
+      const second = await init(-1n, -1)
+      expect(errorInfo(second.errorCode).name).toBe('NONE')
+      expect([second.producerId, second.producerEpoch]).toEqual([first.producerId, bumped.producerEpoch + 1])
+      // TransactionCoordinator: an epoch other than the current one is PRODUCER_FENCED; KafkaApis
+      // answers INVALID_PRODUCER_EPOCH instead to EndTxn/AddPartitionsToTxn below v2 (older clients).
+      const zombie = { transactionalId: txnA, producerId: bumped.producerId, producerEpoch: bumped.producerEpoch }
+      const endV4 = await txnConn.send(EndTxnApi, { ...zombie, committed: true }, { version: 4 })
+      expect(errorInfo(endV4.errorCode).name).toBe('PRODUCER_FENCED')
+      const endV1 = await txnConn.send(EndTxnApi, { ...zombie, committed: true }, { version: 1 })
+      expect(errorInfo(endV1.errorCode).name).toBe('INVALID_PRODUCER_EPOCH')
+      const ap = await txnConn.send(AddPartitionsToTxnApi, { ...zombie, topics: [{ name: topic, partitions: [0] }] }, { version: 3 })
+      expect(ap.resultsByTopic.flatMap((t) => t.resultsByPartition.map((p) => errorInfo(p.partitionErrorCode).name))).toEqual(['PRODUCER_FENCED'])
+    }, 300_000)
   }
 })
