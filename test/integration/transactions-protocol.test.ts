@@ -6,7 +6,7 @@
 // Kafka's consumer-groups tool reports the committed offsets. Brokers: 4.4 (TV2 by default), 4.4
 // formatted with transaction.version=1 (started here), and 3.9.
 import { execFile } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
@@ -142,6 +142,14 @@ async function waitForMarkers(dataDir: string, topic: string, count: number): Pr
     if (Date.now() > deadline) throw new Error(`${topic}: ${markers.length}/${count} transaction markers after ${WAIT_MS} ms`)
     await sleep(200)
   }
+}
+
+/** Kafka's own DumpLogSegments over partition 0: the (type, coordinator epoch) of every transaction marker it finds. */
+async function kafkaToolMarkers(dataDir: string, topic: string): Promise<[string, number][]> {
+  const dir = join(dataDir, `${topic}-0`)
+  const files = readdirSync(dir).filter((n) => n.endsWith('.log')).sort().map((n) => join(dir, n))
+  const { stdout } = await run('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', `${libsDir(DEFAULT_KAFKA_VERSION)}/*`, 'org.apache.kafka.tools.DumpLogSegments', '--files', files.join(','), '--print-data-log', '--deep-iteration'], { timeout: 120_000 })
+  return [...stdout.matchAll(/endTxnMarker: (\w+) coordinatorEpoch: (\d+)/g)].map((m) => [m[1] as string, Number(m[2])])
 }
 
 /** kcat (librdkafka) reads partition 0 from the beginning to its end with `isolation`; repeats until `expected` values arrive. */
@@ -285,6 +293,9 @@ describe('raw transaction protocol against real brokers', () => {
             expect(m).toMatchObject({ isTransactional: true, crcValid: true, recordCount: 1, producerId })
             expect(decodeEndTransactionMarker(m.records?.[0]?.value ?? null).coordinatorEpoch).toBeGreaterThanOrEqual(0)
           }
+          // Kafka's own tool reads the same markers from the same bytes.
+          const ours = markers.map((m): [string, number] => [decodeControlRecordKey(m.records?.[0]?.key ?? null).typeName, decodeEndTransactionMarker(m.records?.[0]?.value ?? null).coordinatorEpoch])
+          expect(await kafkaToolMarkers(target.dataDir, topic)).toEqual(ours)
           const data = segmentBatches(target.dataDir, topic).filter((b) => !b.isControl)
           expect(data.map((d) => d.isTransactional)).toEqual(plan.map(() => true))
         } else {
