@@ -248,7 +248,10 @@ describe('raw transaction protocol against real brokers', () => {
             expect(ap.resultsByTopic).toEqual([{ name: topic, resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }] }])
           }
           const b = new RecordBatchBuilder(4096)
-          for (const v of txn.values) expect(b.tryAppend(1_700_000_000_000 + i, Buffer.from(`k-${v}`), Buffer.from(v), null)).toBe(true)
+          // Current timestamps: records dated years back are deleted by time-based retention
+          // (retention.ms 7 days) on the broker's first retention pass, 30 s after it starts.
+          const now = Date.now()
+          for (const v of txn.values) expect(b.tryAppend(now, Buffer.from(`k-${v}`), Buffer.from(v), null)).toBe(true)
           const batch = b.build({ producerId, producerEpoch: epoch, baseSequence: sequence, transactional: true })
           // Under TV2 the first Produce of a transaction may meet CONCURRENT_TRANSACTIONS while the previous completes.
           const pr = await retrying('Produce', () => produceConn.send(ProduceApi, {
