@@ -227,6 +227,12 @@ describe('raw transaction protocol against real brokers', () => {
           expect(produceVersion).toBeGreaterThanOrEqual(12)
           expect(endTxnVersion).toBe(5)
         }
+        if (target.kafkaVersion.startsWith('4.')) {
+          // A 4.x broker advertises the same ranges whatever its transaction.version (Produce v13,
+          // EndTxn v5): only the finalized feature tells a client which protocol to speak.
+          expect(produceConn.apiVersions.get(ProduceApi.apiKey)?.maxVersion).toBe(13)
+          expect(txnConn.apiVersions.get(EndTxnApi.apiKey)?.maxVersion).toBe(5)
+        }
 
         const groupCoord = await findCoordinator(bootstrap, COORDINATOR_KEY_TYPE_GROUP, group, fcHigh)
         const groupConn = await open(`${groupCoord.host}:${groupCoord.port}`)
