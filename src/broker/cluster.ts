@@ -36,6 +36,39 @@ export interface ClusterOptions {
   log?: (line: string) => void
   /** How long a node may take to accept connections. Default 120000. */
   startTimeoutMs?: number
+  /**
+   * Feature levels fixed when the nodes are formatted (`StorageTool format --feature name=level`,
+   * KIP-1022, Kafka 3.9+), e.g. `{ 'transaction.version': 1 }` for a 4.x broker on the old
+   * transaction protocol (4.x formats with `transaction.version=2`). Unset features take the
+   * release's defaults.
+   */
+  features?: Readonly<Record<string, number>>
+}
+
+/**
+ * Parses `name=level,name=level` (the `KAFKA_FEATURES` variable of the test setup) into
+ * {@link ClusterOptions.features}; an empty or unset list gives `{}`.
+ */
+export function parseFeatureList(list: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const item of (list ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const m = /^([^=]+)=(\d+)$/.exec(item)
+    if (m === null) throw new RangeError(`feature setting ${JSON.stringify(item)} is not name=level`)
+    out[(m[1] as string).trim()] = Number(m[2])
+  }
+  featureFormatArgs(out) // validates names and levels now, not when a broker is formatted
+  return out
+}
+
+/** `--feature name=level` arguments for StorageTool; refuses names and levels the tool would misread. */
+export function featureFormatArgs(features: Readonly<Record<string, number>> | undefined): string[] {
+  const args: string[] = []
+  for (const [name, level] of Object.entries(features ?? {})) {
+    if (!/^[a-z][a-z0-9.]*$/.test(name)) throw new RangeError(`feature name ${JSON.stringify(name)} is not a Kafka feature name (lower case, dots)`)
+    if (!Number.isInteger(level) || level < 0 || level > 0x7fff) throw new RangeError(`feature ${name}: level ${level} is not an int16 >= 0`)
+    args.push('--feature', `${name}=${level}`)
+  }
+  return args
 }
 
 /** One node as the harness started it. */
@@ -130,7 +163,9 @@ export class KafkaCluster {
     const cluster = new KafkaCluster(state, release, libs, options)
     const started = Date.now()
     log(`formatting ${count} Kafka ${version} node(s) in ${dir}`)
-    await Promise.all(nodes.map((n) => cluster.runTool('kafka.tools.StorageTool', ['format', '-t', CLUSTER_ID, '-c', n.configPath, '-g'])))
+    const featureArgs = featureFormatArgs(options.features)
+    if (featureArgs.length > 0) log(`formatting with ${featureArgs.filter((_, i) => i % 2 === 1).join(', ')}`)
+    await Promise.all(nodes.map((n) => cluster.runTool('kafka.tools.StorageTool', ['format', '-t', CLUSTER_ID, '-c', n.configPath, '-g', ...featureArgs])))
     try {
       for (const node of nodes) cluster.spawnNode(node)
       await Promise.all(nodes.map((n) => cluster.waitReady(n)))

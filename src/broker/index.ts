@@ -2,7 +2,7 @@
  * The real-broker harness: Apache Kafka from its Maven Central jars, on loopback, for tests,
  * benchmarks and the CLI's local broker.
  */
-export { KafkaCluster, BrokerStartError, type ClusterOptions, type ClusterState, type NodeState, type TopicOptions } from './cluster.js'
+export { KafkaCluster, BrokerStartError, parseFeatureList, type ClusterOptions, type ClusterState, type NodeState, type TopicOptions } from './cluster.js'
 export { ensureKafkaJars } from './download.js'
 export { HarnessToolError, checkJava, checkMaven } from './java.js'
 export { harnessHome, libsDir } from './paths.js'

@@ -27,7 +27,7 @@
 import { Socket, connect as netConnect } from 'node:net'
 import { TLSSocket } from 'node:tls'
 import type { ApiDefinition } from '../protocol/api.js'
-import { ApiVersionsApi, apiVersionsRetryVersion, versionMap } from '../protocol/api-versions.js'
+import { ApiVersionsApi, apiVersionsRetryVersion, versionMap, type ApiVersionsResponse } from '../protocol/api-versions.js'
 import { KafkaProtocolError, errorInfo } from '../protocol/errors.js'
 import { decodeResponseHeader, encodeRequestHeader, responseHeaderVersion } from '../protocol/headers.js'
 import { Reader } from '../protocol/reader.js'
@@ -43,6 +43,9 @@ import {
 } from './errors.js'
 import { Fifo } from './fifo.js'
 import { FrameReader, FrameSizeError } from './frame-reader.js'
+
+/** The finalized features of one broker's ApiVersions answer (see {@link Connection.finalizedFeatures}). */
+export type FinalizedFeatures = Pick<ApiVersionsResponse, 'finalizedFeaturesEpoch' | 'finalizedFeatures'>
 
 /** Default `request.timeout.ms` of the Java producer. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
@@ -210,6 +213,8 @@ export class Connection {
   /** acks=0 requests written but not yet flushed to the kernel. */
   private readonly unflushed = new Set<PendingRequest>()
   private brokerVersions = new Map<number, VersionRange>()
+  // Finalized features of the handshake's ApiVersions (transaction.version selects the transaction protocol).
+  private brokerFeatures: FinalizedFeatures = { finalizedFeaturesEpoch: -1n, finalizedFeatures: [] }
   private closeListeners: ((error: NetworkError | undefined) => void)[] = []
   private closeError: NetworkError | undefined
 
@@ -308,6 +313,16 @@ export class Connection {
   /** Version ranges the broker advertised in ApiVersions, by api key. */
   get apiVersions(): ReadonlyMap<number, VersionRange> {
     return this.brokerVersions
+  }
+
+  /**
+   * Finalized features from the broker's ApiVersions (v3+ tagged fields) and their epoch (-1 when
+   * the broker sent none, e.g. an ApiVersions v0-v2 answer); `transactionVersion(conn.finalizedFeatures)`
+   * reads `transaction.version`. Java keeps the highest epoch seen across brokers
+   * (`ApiVersions.getMaxFinalizedFeaturesEpoch`); compare epochs to do the same.
+   */
+  get finalizedFeatures(): FinalizedFeatures {
+    return this.brokerFeatures
   }
 
   /**
@@ -600,6 +615,7 @@ export class Connection {
         throw new NetworkError(this.broker, `ApiVersions v${version} failed with ${info.name} (${res.errorCode})`, new KafkaProtocolError(res.errorCode))
       }
       this.brokerVersions = versionMap(res)
+      this.brokerFeatures = { finalizedFeaturesEpoch: res.finalizedFeaturesEpoch, finalizedFeatures: res.finalizedFeatures }
       return
     }
     throw new NetworkError(this.broker, 'ApiVersions: broker rejected every version tried')

@@ -13,3 +13,11 @@ export { RecordBatchBuilder, restampBatch, decodeRecordBatches, estimateRecordSi
 export type { BuildOptions, DecodedRecord, DecodedRecordBatch, DecodeBatchOptions, RecordHeader } from './record-batch.js'
 export * from './versions.js'
 export * from './writer.js'
+// Transactions (issue 14): coordinator lookup, the transaction APIs, finalized features, markers.
+export * from './add-offsets-to-txn.js'
+export * from './add-partitions-to-txn.js'
+export * from './control-record.js'
+export * from './end-txn.js'
+export * from './features.js'
+export * from './find-coordinator.js'
+export * from './txn-offset-commit.js'

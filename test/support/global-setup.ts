@@ -1,10 +1,11 @@
 import type { TestProject } from 'vitest/node'
-import { COMPAT_KAFKA_VERSION, DEFAULT_KAFKA_VERSION, KafkaCluster } from '../../src/broker/index.js'
+import { COMPAT_KAFKA_VERSION, DEFAULT_KAFKA_VERSION, KafkaCluster, parseFeatureList } from '../../src/broker/index.js'
 
 /**
  * Starts the real brokers once per test run: the newest Kafka and the 3.9 compatibility broker,
  * both single KRaft nodes on free ports. `KAFKA_BOOTSTRAP` (and optionally `KAFKA_BOOTSTRAP_39`)
  * point the tests at existing brokers instead. Cluster tests start their own 3-node clusters.
+ * `KAFKA_FEATURES=transaction.version=1` formats the main broker with those feature levels.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started: KafkaCluster[] = []
@@ -21,7 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   try {
     const [main, compat] = await Promise.all([
-      KafkaCluster.start({ kafkaVersion: process.env.KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION, log }),
+      KafkaCluster.start({ kafkaVersion: process.env.KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION, log, features: parseFeatureList(process.env.KAFKA_FEATURES) }),
       process.env.KAFKA_SKIP_39 === '1' ? Promise.resolve(undefined) : KafkaCluster.start({ kafkaVersion: COMPAT_KAFKA_VERSION, log, heapMb: 512 }),
     ])
     started.push(main)

@@ -35,12 +35,17 @@ export function formatValue(value: unknown): string {
   return String(value)
 }
 
+// FindCoordinator key_type (FindCoordinatorRequest.json; Java CoordinatorType).
+const KEY_TYPES: Readonly<Record<number, string>> = { 0: 'group', 1: 'transaction', 2: 'share group' }
+
 /** Meaning of a field value where a number stands for a name (API keys, error codes, acks). */
 export function noteForField(path: string, value: unknown): string | undefined {
   const field = path.slice(path.lastIndexOf('.') + 1)
+  if (field === 'committed' && typeof value === 'boolean') return value ? 'commit' : 'abort'
   if (typeof value !== 'number') return undefined
   if (field === 'request_api_key' || field === 'api_key') return apiName(value)
-  if (field === 'error_code') return value === 0 ? 'NONE' : errorInfo(value).name
+  if (field === 'error_code' || field === 'partition_error_code') return value === 0 ? 'NONE' : errorInfo(value).name
+  if (field === 'key_type') return KEY_TYPES[value] ?? 'unknown coordinator type'
   if (field === 'acks') return value === -1 ? 'all in-sync replicas' : value === 0 ? 'no response' : 'leader only'
   if (field === 'size') return 'bytes after this field'
   if (field === 'length' && value === -1) return 'null'
