@@ -108,7 +108,7 @@ export interface RegistryOptions {
   log?: (line: string) => void
 }
 
-/** A running Apicurio Registry (in-memory storage) bound to 127.0.0.1, management port off. */
+/** A running Apicurio Registry (in-memory storage) bound to 127.0.0.1, its management interface too (on another free port). */
 export class ApicurioRegistry {
   /** Root URL, e.g. `http://127.0.0.1:41234`. */
   readonly rootUrl: string
@@ -135,8 +135,9 @@ export class ApicurioRegistry {
     const dir = await ensureApicurio(APICURIO_VERSION, log)
     const java = registryJava()
     await checkRegistryJava(java)
-    const port = options.port ?? (await freePorts(1))[0]
-    if (port === undefined) throw new RegistryStartError('no free port')
+    const [free, managementPort] = await freePorts(2)
+    const port = options.port ?? free
+    if (port === undefined || managementPort === undefined) throw new RegistryStartError('no free port')
     const logsDir = join(harnessHome(), 'registry', 'logs')
     mkdirSync(logsDir, { recursive: true })
     const logPath = join(logsDir, `apicurio-${port}.log`)
@@ -148,8 +149,10 @@ export class ApicurioRegistry {
         '-XX:TieredStopAtLevel=1',
         '-Dquarkus.http.host=127.0.0.1',
         `-Dquarkus.http.port=${port}`,
-        // Without this Quarkus binds a management port on 0.0.0.0:9000.
-        '-Dquarkus.management.enabled=false',
+        // The management interface is fixed on at build time (quarkus.management.enabled=false is
+        // ignored with a warning); without these it binds 0.0.0.0:9000, so keep it local and free.
+        '-Dquarkus.management.host=127.0.0.1',
+        `-Dquarkus.management.port=${managementPort}`,
         '-jar',
         join(dir, 'quarkus-run.jar'),
       ],

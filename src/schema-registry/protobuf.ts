@@ -1,0 +1,120 @@
+/** Protobuf serializer on the optional peer `protobufjs` (parses `.proto` text at run time, which a registry-driven serializer needs). */
+import type { Namespace as PbNamespace, Root as PbRoot, Type as PbType } from 'protobufjs'
+import { ConfigError, NotImplementedError } from '../producer/errors.js'
+import type { SchemaReference } from './client.js'
+import { InvalidSchemaError, SchemaValidationError } from './errors.js'
+import { loadPeer } from './peer.js'
+import { createSchemaSerializer, type SchemaFormat, type SchemaSerializer, type SchemaSerializerOptions } from './serde.js'
+import { encodeProtobufFrame } from './wire-format.js'
+
+interface ProtobufModule {
+  parse(source: string, options?: { keepCase?: boolean }): { root: PbRoot; package?: string }
+  Type: typeof PbType
+}
+
+/** A compiled Protobuf schema: the message type to encode and its indexes in the file. */
+interface ProtobufCodec {
+  readonly type: PbType
+  readonly indexes: readonly number[]
+  readonly fullName: string
+}
+
+async function protobufjs(): Promise<ProtobufModule> {
+  const mod = await loadPeer<ProtobufModule & { default?: ProtobufModule }>('protobufjs', 'the Protobuf serializer')
+  return typeof mod.parse === 'function' ? mod : (mod.default ?? mod)
+}
+
+/** The message types directly inside `ns`, in declaration order (enums, services and packages are not counted). */
+function messagesOf(ns: PbNamespace, Type: typeof PbType): PbType[] {
+  return ns.nestedArray.filter((n): n is PbType => n instanceof Type)
+}
+
+/** The first message type declared in the file: the default, as in Confluent's serializer. */
+function firstMessage(ns: PbNamespace, Type: typeof PbType): PbType | undefined {
+  return messagesOf(ns, Type)[0]
+}
+
+/**
+ * The message indexes of `type` (Confluent `MessageIndexes`): its position among the top-level
+ * messages of the file's package, then among the nested messages of each enclosing message.
+ */
+function messageIndexes(type: PbType, top: PbNamespace, Type: typeof PbType): number[] {
+  const path: number[] = []
+  let node: PbType = type
+  for (;;) {
+    const parent = node.parent
+    if (parent === null) throw new InvalidSchemaError(`message ${node.fullName} is not inside the schema's package`, 0, 42201, '')
+    const i = messagesOf(parent, Type).indexOf(node)
+    if (i < 0) throw new InvalidSchemaError(`message ${node.fullName} not found among its parent's messages`, 0, 42201, '')
+    path.unshift(i)
+    if (parent === top) return path
+    if (!(parent instanceof Type)) throw new InvalidSchemaError(`message ${node.fullName} is not inside the schema's package`, 0, 42201, '')
+    node = parent
+  }
+}
+
+function protobufFormat(messageName: string | undefined, keepCase: boolean): SchemaFormat<ProtobufCodec> {
+  return {
+    schemaType: 'PROTOBUF',
+    name: 'Protobuf',
+    async compile(schema: string, references: readonly SchemaReference[] | undefined): Promise<ProtobufCodec> {
+      if (references !== undefined && references.length > 0) throw new NotImplementedError('Protobuf schemas that import other subjects')
+      const pb = await protobufjs()
+      let parsed: { root: PbRoot; package?: string }
+      try {
+        parsed = pb.parse(schema, { keepCase })
+      } catch (err) {
+        throw new InvalidSchemaError(`invalid Protobuf schema: ${err instanceof Error ? err.message : String(err)}`, 0, 42201, '', { cause: err })
+      }
+      const root = parsed.root
+      const pkg = parsed.package
+      const top = pkg === undefined || pkg === '' ? root : root.lookup(pkg)
+      if (top === null || !('nestedArray' in top)) throw new InvalidSchemaError(`package ${String(pkg)} not found in the Protobuf schema`, 0, 42201, '')
+      const topNs = top as PbNamespace
+      let type: PbType | undefined
+      if (messageName === undefined) type = firstMessage(topNs, pb.Type)
+      else {
+        const found = topNs.lookup(messageName) ?? root.lookup(messageName)
+        type = found instanceof pb.Type ? found : undefined
+        if (type === undefined) throw new ConfigError('messageName', `no message ${messageName} in the Protobuf schema`)
+      }
+      if (type === undefined) throw new InvalidSchemaError('the Protobuf schema declares no message', 0, 42201, '')
+      type.resolveAll()
+      return { type, indexes: messageIndexes(type, topNs, pb.Type), fullName: type.fullName.replace(/^\./, '') }
+    },
+    recordName(codec: ProtobufCodec): string {
+      return codec.fullName
+    },
+    encode(codec: ProtobufCodec, schemaId: number, value: unknown, subject: string): Buffer {
+      if (value === null || typeof value !== 'object') throw new SchemaValidationError(subject, [`expected an object for message ${codec.fullName}, got ${typeof value}`])
+      let message
+      try {
+        // fromObject accepts enum names and longs as strings, as protobuf's JSON mapping does.
+        message = codec.type.fromObject(value as Record<string, unknown>)
+      } catch (err) {
+        throw new SchemaValidationError(subject, [err instanceof Error ? err.message : String(err)], err)
+      }
+      const problem = codec.type.verify(message)
+      if (problem !== null) throw new SchemaValidationError(subject, [problem])
+      return encodeProtobufFrame(schemaId, codec.indexes, codec.type.encode(message).finish())
+    },
+  }
+}
+
+/** Options of {@link protobufSerializer}. */
+export interface ProtobufSerializerOptions extends SchemaSerializerOptions {
+  /** The `.proto` file text (proto3 or proto2). */
+  schema?: string
+  /** The message to encode (name relative to the package, or fully qualified). Default: the file's first message. */
+  messageName?: string
+  /** Keep field names as written in the `.proto` (true, default) or use protobufjs' camelCase. */
+  keepCase?: boolean
+}
+
+/**
+ * A Protobuf serializer: writes magic byte 0, the schema id, the message indexes (a single 0 for the
+ * file's first message) and the Protobuf binary encoding. Needs the optional peer `protobufjs`.
+ */
+export function protobufSerializer<T = unknown>(options: ProtobufSerializerOptions): SchemaSerializer<T> {
+  return createSchemaSerializer<T, ProtobufCodec>(protobufFormat(options?.messageName, options?.keepCase ?? true), options?.schema, options)
+}
