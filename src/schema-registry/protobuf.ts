@@ -79,7 +79,12 @@ function protobufFormat(messageName: string | undefined, keepCase: boolean): Sch
         if (type === undefined) throw new ConfigError('messageName', `no message ${messageName} in the Protobuf schema`)
       }
       if (type === undefined) throw new InvalidSchemaError('the Protobuf schema declares no message', 0, 42201, '')
-      type.resolveAll()
+      try {
+        // The whole root: resolving a nested type alone misses the file's edition (protobufjs 7).
+        root.resolveAll()
+      } catch (err) {
+        throw new InvalidSchemaError(`invalid Protobuf schema: ${err instanceof Error ? err.message : String(err)}`, 0, 42201, '', { cause: err })
+      }
       return { type, indexes: messageIndexes(type, topNs, pb.Type), fullName: type.fullName.replace(/^\./, '') }
     },
     recordName(codec: ProtobufCodec): string {
@@ -87,15 +92,20 @@ function protobufFormat(messageName: string | undefined, keepCase: boolean): Sch
     },
     encode(codec: ProtobufCodec, schemaId: number, value: unknown, subject: string): Buffer {
       if (value === null || typeof value !== 'object') throw new SchemaValidationError(subject, [`expected an object for message ${codec.fullName}, got ${typeof value}`])
+      // verify() first: fromObject() alone would coerce a wrong type silently ('x' | 0 is 0).
+      let problem = codec.type.verify(value as Record<string, unknown>)
       let message
-      try {
-        // fromObject accepts enum names and longs as strings, as protobuf's JSON mapping does.
-        message = codec.type.fromObject(value as Record<string, unknown>)
-      } catch (err) {
-        throw new SchemaValidationError(subject, [err instanceof Error ? err.message : String(err)], err)
+      if (problem === null) message = codec.type.create(value as Record<string, unknown>)
+      else if (problem.includes('enum value expected')) {
+        // Enum names ("GREEN") are valid in protobuf's JSON mapping: let fromObject map them, then check again.
+        try {
+          message = codec.type.fromObject(value as Record<string, unknown>)
+        } catch (err) {
+          throw new SchemaValidationError(subject, [err instanceof Error ? err.message : String(err)], err)
+        }
+        problem = codec.type.verify(message)
       }
-      const problem = codec.type.verify(message)
-      if (problem !== null) throw new SchemaValidationError(subject, [problem])
+      if (problem !== null || message === undefined) throw new SchemaValidationError(subject, [problem ?? 'invalid message'])
       return encodeProtobufFrame(schemaId, codec.indexes, codec.type.encode(message).finish())
     },
   }
