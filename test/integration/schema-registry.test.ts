@@ -5,7 +5,10 @@
  * objects we sent. Also: BACKWARD compatibility refusing an incompatible change with the
  * registry's reason, and a registry that is down or silent failing every send with a typed error.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApicurioRegistry } from '../../src/broker/registry.js'
@@ -25,6 +28,7 @@ import {
   type SchemaSerializer,
 } from '../../src/schema-registry/index.js'
 import { bootstrapServers } from '../support/broker.js'
+import { cli, ensureBuilt } from './cli-helpers.js'
 import { createTopics, readWithKafkajs, uniqueTopic } from '../support/schema-registry-helpers.js'
 
 const USER_AVRO = {
@@ -228,6 +232,32 @@ describe('schema serializers with a real registry and broker', () => {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => silent.close(() => resolve()))
     }
+  })
+
+  it('the CLI produces JSON lines as Avro given a schema file (kafka-wire produce --value-avro-schema)', async () => {
+    await ensureBuilt()
+    const topic = uniqueTopic('kw-sr-cli')
+    await createTopics(brokers, [topic])
+    const dir = mkdtempSync(join(tmpdir(), 'kw-sr-cli-'))
+    const schemaFile = join(dir, 'user.avsc')
+    writeFileSync(schemaFile, JSON.stringify(USER_AVRO))
+    const values = [
+      { id: 1, name: 'ann', email: null, tags: ['a'] },
+      { id: 2, name: 'bob', email: 'bob@example.com', tags: [] },
+      { id: 3, name: 'cy', email: null, tags: ['x', 'y'] },
+    ]
+    const input = values.map((v) => `k${v.id}\t${JSON.stringify(v)}`).join('\n') + '\n'
+    const res = await cli(['produce', '-b', brokers.join(','), '-t', topic, '-K', '\t', '--value-avro-schema', schemaFile, '--schema-registry', registry.url], { input })
+    expect(res.stderr).toMatch(/3 (records )?acknowledged|acked 3|3 records/)
+    expect(res.code).toBe(0)
+    expect(await decodeWithKafkajsRegistry(topic, values.length)).toEqual(values)
+    // A line that is not JSON, or not the schema, stops with its line number and exit code != 0.
+    const bad = await cli(['produce', '-b', brokers.join(','), '-t', topic, '--value-avro-schema', schemaFile, '--schema-registry', registry.url], { input: `${JSON.stringify(values[0])}\n{"id":"two"}\n` })
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toMatch(/input line 2: value does not match the schema/)
+    const usage = await cli(['produce', '-b', brokers.join(','), '-t', topic, '--value-avro-schema', schemaFile], { input: '' })
+    expect(usage.code).not.toBe(0)
+    expect(usage.stderr).toMatch(/needs --schema-registry/)
   })
 
   it('the real registry stopped: topics resolved before keep their cached id, a new topic fails with a typed error', async () => {
