@@ -8,7 +8,7 @@
  * const instrumentation = instrumentProducer(producer, { clientId: 'app' })
  * ```
  */
-export { instrumentProducer, INSTRUMENTATION_NAME } from './tracing.js'
+export { instrumentProducer, traceHeadersInterceptor, INSTRUMENTATION_NAME } from './tracing.js'
 export type { InstrumentationOptions, ProducerInstrumentation } from './tracing.js'
 export { formatTraceparent, parseTraceparent, withHeaders } from './traceparent.js'
 export { subscribeProducerMetrics } from './metrics.js'

@@ -5,6 +5,7 @@
  */
 import type { Attributes, Context, Meter, Span, TextMapPropagator, Tracer, TracerProvider, MeterProvider } from '@opentelemetry/api'
 import type { Producer, ProducerRecord } from '../producer/producer.js'
+import type { ProducerInterceptor } from '../producer/interceptors.js'
 import type { RecordMetadata, SendCallback } from '../producer/producer-batch.js'
 import { formatTraceparent, withHeaders } from './traceparent.js'
 import { subscribeProducerMetrics, type ProducerInstruments } from './metrics.js'
@@ -155,6 +156,24 @@ export function instrumentProducer<K, V>(producer: Producer<K, V>, options: Inst
     restore(): void {
       if (producer.send === send) producer.send = original
       metrics?.unsubscribe()
+    },
+  }
+}
+
+/**
+ * An interceptor (option `interceptors`) that only propagates: it writes the `traceparent` of the
+ * span active at `send()` into the record's headers, without creating a span. For applications
+ * that make their own producer spans; {@link instrumentProducer} already injects its own.
+ */
+export function traceHeadersInterceptor<K, V>(): ProducerInterceptor<ProducerRecord<K, V>, RecordMetadata> {
+  return {
+    onSend(record: ProducerRecord<K, V>): ProducerRecord<K, V> {
+      const sc = api.trace.getSpanContext(api.context.active())
+      if (sc === undefined || !api.isSpanContextValid(sc)) return record
+      const carrier: Record<string, string> = { traceparent: formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags) }
+      const state = sc.traceState?.serialize()
+      if (state !== undefined && state !== '') carrier.tracestate = state
+      return { ...record, headers: withHeaders(record.headers, carrier) }
     },
   }
 }

@@ -37,3 +37,24 @@ describe('W3C traceparent and record headers', () => {
     expect(withHeaders(undefined, { traceparent: 't' })).toEqual({ traceparent: 't' })
   })
 })
+
+describe('traceHeadersInterceptor', () => {
+  it('writes the active span context as traceparent, and nothing without one', async () => {
+    const { context, trace, TraceFlags } = await import('@opentelemetry/api')
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks')
+    const { traceHeadersInterceptor } = await import('../../../src/otel/tracing.js')
+    const manager = new AsyncLocalStorageContextManager().enable()
+    context.setGlobalContextManager(manager)
+    try {
+      const ic = traceHeadersInterceptor<string, string>()
+      const record = { topic: 't', value: 'v', headers: { a: 'b' } }
+      expect(ic.onSend?.(record)).toBe(record)
+      const ctx = trace.setSpanContext(context.active(), { traceId: TRACE, spanId: SPAN, traceFlags: TraceFlags.SAMPLED })
+      const out = context.with(ctx, () => ic.onSend?.(record))
+      expect(out?.headers).toEqual({ a: 'b', traceparent: `00-${TRACE}-${SPAN}-01` })
+      expect(record.headers).toEqual({ a: 'b' })
+    } finally {
+      context.disable()
+    }
+  })
+})
