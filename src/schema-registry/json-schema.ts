@@ -21,7 +21,7 @@ interface JsonCodec {
 /** Loads the Ajv class for the schema's draft: 2020-12 and 2019-09 have their own entry points. */
 async function ajvClass(draft: string | undefined): Promise<AjvClass> {
   const entry = draft?.includes('2020-12') === true ? 'ajv/dist/2020.js' : draft?.includes('2019-09') === true ? 'ajv/dist/2019.js' : 'ajv'
-  const mod = await loadPeer<{ default: AjvClass | { default: AjvClass } }>(entry === 'ajv' ? 'ajv' : entry, 'the JSON Schema serializer')
+  const mod = await loadPeer<{ default: AjvClass | { default: AjvClass } }>(entry, 'the JSON Schema serializer', 'ajv')
   const d = mod.default
   return typeof d === 'function' ? d : d.default
 }

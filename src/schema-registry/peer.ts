@@ -4,17 +4,18 @@ import { MissingPeerDependencyError } from './errors.js'
 const cache = new Map<string, Promise<unknown>>()
 
 /**
- * Imports `name` once (ESM `import()`, so CommonJS packages come as their namespace). Rejects with a
- * {@link MissingPeerDependencyError} naming the package and the feature that needs it.
+ * Imports `specifier` once (ESM `import()`, so CommonJS packages come as their namespace). Rejects
+ * with a {@link MissingPeerDependencyError} naming the package (`packageName`, by default the
+ * specifier itself) and the feature that needs it.
  */
-export function loadPeer<T>(name: string, feature: string): Promise<T> {
-  let p = cache.get(name)
+export function loadPeer<T>(specifier: string, feature: string, packageName: string = specifier): Promise<T> {
+  let p = cache.get(specifier)
   if (p === undefined) {
-    p = import(name).catch((err: unknown) => {
-      cache.delete(name)
-      throw new MissingPeerDependencyError(name, feature, err)
+    p = import(specifier).catch((err: unknown) => {
+      cache.delete(specifier)
+      throw new MissingPeerDependencyError(packageName, feature, err)
     })
-    cache.set(name, p)
+    cache.set(specifier, p)
   }
   return p as Promise<T>
 }
