@@ -1,11 +1,13 @@
 /** Avro serializer on the optional peer `avsc` (the most complete pure-JS Avro implementation, used by kafkajs' registry client too). */
 import type { Schema as AvscSchema, Type as AvscType } from 'avsc'
-import { NotImplementedError } from '../producer/errors.js'
-import type { SchemaReference } from './client.js'
+import type { RegisteredSchema, SchemaReference } from './client.js'
 import { SchemaValidationError, InvalidSchemaError } from './errors.js'
 import { loadPeer } from './peer.js'
 import { createSchemaSerializer, type SchemaFormat, type SchemaSerializer, type SchemaSerializerOptions } from './serde.js'
 import { encodeFrame } from './wire-format.js'
+
+/** References deeper than this are refused (a cycle or a hostile registry). */
+const MAX_REFERENCE_DEPTH = 32
 
 interface AvscModule {
   readonly Type: typeof AvscType
@@ -17,8 +19,8 @@ async function avsc(): Promise<AvscModule> {
   return mod.Type !== undefined ? mod : (mod.default ?? mod)
 }
 
-/** Parses a schema text into avsc's type; a bad schema is an InvalidSchemaError naming the cause. */
-function parseAvro(Type: typeof AvscType, schema: string): AvscType {
+/** Parses a schema text into avsc's type; a bad schema is an InvalidSchemaError naming the cause. Named types land in `names`. */
+function parseAvro(Type: typeof AvscType, schema: string, names: { [name: string]: AvscType }): AvscType {
   let json: unknown
   try {
     json = JSON.parse(schema)
@@ -27,7 +29,7 @@ function parseAvro(Type: typeof AvscType, schema: string): AvscType {
     json = schema
   }
   try {
-    return Type.forSchema(json as AvscSchema)
+    return Type.forSchema(json as AvscSchema, { registry: names })
   } catch (err) {
     throw new InvalidSchemaError(`invalid Avro schema: ${err instanceof Error ? err.message : String(err)}`, 0, 42201, '', { cause: err })
   }
@@ -37,10 +39,27 @@ function parseAvro(Type: typeof AvscType, schema: string): AvscType {
 const avroFormat: SchemaFormat<AvscType> = {
   schemaType: 'AVRO',
   name: 'Avro',
-  async compile(schema: string, references: readonly SchemaReference[] | undefined): Promise<AvscType> {
-    if (references !== undefined && references.length > 0) throw new NotImplementedError('Avro schemas with references: compile the referenced named types into one schema for now')
+  async compile(schema: string, references: readonly SchemaReference[] | undefined, resolve: (ref: SchemaReference) => Promise<RegisteredSchema>): Promise<AvscType> {
     const { Type } = await avsc()
-    return parseAvro(Type, schema)
+    // Referenced schemas first, depth first, so their named types are known when the schema uses them
+    // (Confluent AvroSchemaUtils: references resolve into the same name registry).
+    const names: { [name: string]: AvscType } = {}
+    const seen = new Set<string>()
+    const load = async (refs: readonly SchemaReference[] | undefined, depth: number): Promise<void> => {
+      if (refs === undefined) return
+      if (depth > MAX_REFERENCE_DEPTH) throw new InvalidSchemaError(`Avro schema references nest deeper than ${MAX_REFERENCE_DEPTH}`, 0, 42201, '')
+      for (const ref of refs) {
+        const key = `${ref.subject}\u0000${ref.version}`
+        if (seen.has(key)) continue
+        seen.add(key)
+        const referenced = await resolve(ref)
+        if (referenced.schemaType !== 'AVRO') throw new InvalidSchemaError(`reference ${ref.name} (${ref.subject} v${ref.version}) is ${referenced.schemaType}, not AVRO`, 0, 42201, '')
+        await load(referenced.references, depth + 1)
+        parseAvro(Type, referenced.schema, names)
+      }
+    }
+    await load(references, 0)
+    return parseAvro(Type, schema, names)
   },
   recordName(codec: AvscType): string | undefined {
     return codec.name

@@ -3,7 +3,7 @@
  * look up, or use the latest version), resolved once per topic, then a synchronous encode per record.
  */
 import { ConfigError } from '../producer/errors.js'
-import type { SchemaReference, SchemaRegistryClient, SchemaType } from './client.js'
+import type { RegisteredSchema, SchemaReference, SchemaRegistryClient, SchemaType } from './client.js'
 import { topicNameStrategy, type SubjectNameStrategy } from './subject-strategy.js'
 
 /**
@@ -40,8 +40,11 @@ export interface SchemaFormat<C> {
   readonly schemaType: SchemaType
   /** Human name for messages, e.g. "Avro". */
   readonly name: string
-  /** Compiles a schema text (loading the format library on first use). */
-  compile(schema: string, references: readonly SchemaReference[] | undefined): Promise<C>
+  /**
+   * Compiles a schema text (loading the format library on first use); `resolve` fetches a
+   * referenced schema from the registry.
+   */
+  compile(schema: string, references: readonly SchemaReference[] | undefined, resolve: (ref: SchemaReference) => Promise<RegisteredSchema>): Promise<C>
   /** The fully qualified record name, for the record-name strategies. */
   recordName(codec: C): string | undefined
   /** Validates and encodes `value`, framed with `schemaId`; throws `SchemaValidationError`. */
@@ -67,13 +70,14 @@ export function createSchemaSerializer<T, C>(format: SchemaFormat<C>, schema: st
   const autoRegister = options.autoRegister ?? true
   const normalize = options.normalize === true
   const references = options.references
+  const resolveRef = (ref: SchemaReference): Promise<RegisteredSchema> => registry.getVersion(ref.subject, ref.version)
   const registered = schema === undefined ? undefined : { schema, schemaType: format.schemaType, ...(references !== undefined ? { references } : {}) }
 
   let local: Promise<C> | undefined
   const localCodec = (): Promise<C> | undefined => {
     if (schema === undefined) return undefined
     if (local === undefined) {
-      local = format.compile(schema, references)
+      local = format.compile(schema, references, resolveRef)
       // A failed compile (missing library, bad schema) is retried by the next record, not cached.
       local.catch(() => {
         local = undefined
@@ -92,7 +96,7 @@ export function createSchemaSerializer<T, C>(format: SchemaFormat<C>, schema: st
     if (useLatest) {
       const latest = await registry.getLatestSchema(subject)
       if (latest.schemaType !== format.schemaType) throw new ConfigError('useLatestVersion', `the latest schema of subject "${subject}" is ${latest.schemaType}, not ${format.schemaType}`)
-      const latestCodec = registered !== undefined && latest.schema === registered.schema && codec !== undefined ? codec : await format.compile(latest.schema, latest.references)
+      const latestCodec = registered !== undefined && latest.schema === registered.schema && codec !== undefined ? codec : await format.compile(latest.schema, latest.references, resolveRef)
       resolved = { subject, id: latest.id, codec: latestCodec, at: Date.now() }
     } else if (registered === undefined || codec === undefined) {
       throw new ConfigError('schema', `${format.name} serializer needs a schema`)

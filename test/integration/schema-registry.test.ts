@@ -142,6 +142,22 @@ describe('schema serializers with a real registry and broker', () => {
     expect(decoded).toEqual(values)
   })
 
+  it('Avro with a reference to another registered schema: the named type is fetched and used, kafkajs decodes the same', async () => {
+    const topic = uniqueTopic('kw-sr-ref')
+    await createTopics(brokers, [topic])
+    const client = new SchemaRegistryClient({ url: registry.url })
+    const address = { type: 'record', name: 'Address', namespace: 'kw.ref', fields: [{ name: 'city', type: 'string' }] }
+    const addressSubject = `${topic}-address`
+    await client.register(addressSubject, { schema: JSON.stringify(address), schemaType: 'AVRO' })
+    const person = { type: 'record', name: 'Person', namespace: 'kw.ref', fields: [{ name: 'name', type: 'string' }, { name: 'home', type: 'kw.ref.Address' }] }
+    const serializer = avroSerializer({ registry: client, schema: person, references: [{ name: 'kw.ref.Address', subject: addressSubject, version: 1 }] })
+    const values = [{ name: 'ann', home: { city: 'Oslo' } }, { name: 'bo', home: { city: 'Lima' } }]
+    await produceAll(serializer, topic, values)
+    const latest = await client.getLatestSchema(`${topic}-value`)
+    expect(latest.references).toEqual([{ name: 'kw.ref.Address', subject: addressSubject, version: 1 }])
+    expect(await decodeWithKafkajsRegistry(topic, values.length)).toEqual(values)
+  })
+
   it('the record-name strategy registers under the fully qualified Avro name, shared across topics', async () => {
     const client = new SchemaRegistryClient({ url: registry.url })
     const schema = { type: 'record', name: `Shared${Date.now()}`, namespace: 'kw.rn', fields: [{ name: 'x', type: 'long' }] }
