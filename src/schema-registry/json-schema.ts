@@ -1,7 +1,6 @@
 /** JSON Schema serializer: validation on the optional peer `ajv` (the reference JSON Schema validator for JS), payload as UTF-8 JSON. */
 import type { ValidateFunction } from 'ajv'
-import { NotImplementedError } from '../producer/errors.js'
-import type { SchemaReference } from './client.js'
+import type { RegisteredSchema, SchemaReference } from './client.js'
 import { InvalidSchemaError, SchemaValidationError } from './errors.js'
 import { loadPeer } from './peer.js'
 import { createSchemaSerializer, type SchemaFormat, type SchemaSerializer, type SchemaSerializerOptions } from './serde.js'
@@ -9,6 +8,22 @@ import { HEADER_SIZE, MAGIC_BYTE } from './wire-format.js'
 
 interface AjvInstance {
   compile(schema: object): ValidateFunction
+  addSchema(schema: object, key?: string): unknown
+}
+
+/** References deeper than this are refused (a cycle or a hostile registry). */
+const MAX_REFERENCE_DEPTH = 32
+
+function parseJsonSchema(schema: string, what: string): object | boolean {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(schema)
+  } catch (err) {
+    throw new InvalidSchemaError(`invalid JSON Schema${what}: not JSON (${err instanceof Error ? err.message : String(err)})`, 0, 42201, '', { cause: err })
+  }
+  if (typeof parsed === 'boolean') return parsed
+  if (parsed === null || typeof parsed !== 'object') throw new InvalidSchemaError(`invalid JSON Schema${what}: expected an object or a boolean`, 0, 42201, '')
+  return parsed
 }
 type AjvClass = new (options: Record<string, unknown>) => AjvInstance
 
@@ -26,29 +41,52 @@ async function ajvClass(draft: string | undefined): Promise<AjvClass> {
   return typeof d === 'function' ? d : d.default
 }
 
+/** The schema without its own `$id`, so Ajv files it under the reference name the `$ref` uses. */
+function withoutId(schema: object): object {
+  if (!('$id' in schema)) return schema
+  const { $id: _id, ...rest } = schema as Record<string, unknown>
+  return rest
+}
+
 function jsonFormat(validate: boolean): SchemaFormat<JsonCodec> {
   return {
     schemaType: 'JSON',
     name: 'JSON Schema',
-    async compile(schema: string, references: readonly SchemaReference[] | undefined): Promise<JsonCodec> {
-      if (references !== undefined && references.length > 0) throw new NotImplementedError('JSON Schema with references to other subjects')
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(schema)
-      } catch (err) {
-        throw new InvalidSchemaError(`invalid JSON Schema: not JSON (${err instanceof Error ? err.message : String(err)})`, 0, 42201, '', { cause: err })
-      }
-      if (parsed === null || typeof parsed !== 'object') {
-        if (typeof parsed === 'boolean') return { validate: undefined, title: undefined }
-        throw new InvalidSchemaError('invalid JSON Schema: expected an object or a boolean', 0, 42201, '')
-      }
+    async compile(schema: string, references: readonly SchemaReference[] | undefined, resolve: (ref: SchemaReference) => Promise<RegisteredSchema>): Promise<JsonCodec> {
+      const parsed = parseJsonSchema(schema, '')
+      if (typeof parsed === 'boolean') return { validate: undefined, title: undefined }
       const obj = parsed as Record<string, unknown>
       const title = typeof obj.title === 'string' ? obj.title : undefined
       if (!validate) return { validate: undefined, title }
       const Ajv = await ajvClass(typeof obj.$schema === 'string' ? obj.$schema : undefined)
+      // strict off: schemas written for other validators (unknown keywords, formats) still compile.
+      const ajv = new Ajv({ allErrors: true, strict: false, logger: false })
+      // A reference's name is the URI the schema's $ref uses (Confluent JsonSchema references).
+      const seen = new Set<string>()
+      const load = async (refs: readonly SchemaReference[] | undefined, depth: number): Promise<void> => {
+        if (refs === undefined) return
+        if (depth > MAX_REFERENCE_DEPTH) throw new InvalidSchemaError(`JSON Schema references nest deeper than ${MAX_REFERENCE_DEPTH}`, 0, 42201, '')
+        for (const ref of refs) {
+          if (seen.has(ref.name)) continue
+          seen.add(ref.name)
+          const referenced = await resolve(ref)
+          if (referenced.schemaType !== 'JSON') throw new InvalidSchemaError(`reference ${ref.name} (${ref.subject} v${ref.version}) is ${referenced.schemaType}, not JSON`, 0, 42201, '')
+          const body = parseJsonSchema(referenced.schema, ` ${ref.name}`)
+          await load(referenced.references, depth + 1)
+          try {
+            if (typeof body === 'object') {
+              // Filed under the reference name (as Confluent's Java serde does); a schema whose $id is that name is filed as is.
+              if ((body as Record<string, unknown>).$id === ref.name) ajv.addSchema(body)
+              else ajv.addSchema(withoutId(body), ref.name)
+            }
+          } catch (err) {
+            throw new InvalidSchemaError(`invalid JSON Schema ${ref.name}: ${err instanceof Error ? err.message : String(err)}`, 0, 42201, '', { cause: err })
+          }
+        }
+      }
+      await load(references, 0)
       try {
-        // strict off: schemas written for other validators (unknown keywords, formats) still compile.
-        return { validate: new Ajv({ allErrors: true, strict: false, logger: false }).compile(obj), title }
+        return { validate: ajv.compile(obj), title }
       } catch (err) {
         throw new InvalidSchemaError(`invalid JSON Schema: ${err instanceof Error ? err.message : String(err)}`, 0, 42201, '', { cause: err })
       }

@@ -1,7 +1,7 @@
 /** Protobuf serializer on the optional peer `protobufjs` (parses `.proto` text at run time, which a registry-driven serializer needs). */
 import type { Namespace as PbNamespace, Root as PbRoot, Type as PbType } from 'protobufjs'
-import { ConfigError, NotImplementedError } from '../producer/errors.js'
-import type { SchemaReference } from './client.js'
+import { ConfigError } from '../producer/errors.js'
+import type { RegisteredSchema, SchemaReference } from './client.js'
 import { InvalidSchemaError, SchemaValidationError } from './errors.js'
 import { loadPeer } from './peer.js'
 import { createSchemaSerializer, type SchemaFormat, type SchemaSerializer, type SchemaSerializerOptions } from './serde.js'
@@ -9,7 +9,16 @@ import { encodeProtobufFrame } from './wire-format.js'
 
 interface ProtobufModule {
   parse(source: string, options?: { keepCase?: boolean }): { root: PbRoot; package?: string }
+  parse(source: string, root: PbRoot, options?: { keepCase?: boolean }): { root: PbRoot; package?: string }
   Type: typeof PbType
+  Root: typeof PbRoot
+}
+
+/** References deeper than this are refused (a cycle or a hostile registry). */
+const MAX_REFERENCE_DEPTH = 32
+
+function invalid(what: string, err: unknown): InvalidSchemaError {
+  return new InvalidSchemaError(`invalid Protobuf schema${what}: ${err instanceof Error ? err.message : String(err)}`, 0, 42201, '', { cause: err })
 }
 
 /** A compiled Protobuf schema: the message type to encode and its indexes in the file. */
@@ -57,14 +66,14 @@ function protobufFormat(messageName: string | undefined, keepCase: boolean): Sch
   return {
     schemaType: 'PROTOBUF',
     name: 'Protobuf',
-    async compile(schema: string, references: readonly SchemaReference[] | undefined): Promise<ProtobufCodec> {
-      if (references !== undefined && references.length > 0) throw new NotImplementedError('Protobuf schemas that import other subjects')
+    async compile(schema: string, references: readonly SchemaReference[] | undefined, resolve: (ref: SchemaReference) => Promise<RegisteredSchema>): Promise<ProtobufCodec> {
       const pb = await protobufjs()
+      // The file alone gives the message and its indexes: imported files must not shift them.
       let parsed: { root: PbRoot; package?: string }
       try {
         parsed = pb.parse(schema, { keepCase })
       } catch (err) {
-        throw new InvalidSchemaError(`invalid Protobuf schema: ${err instanceof Error ? err.message : String(err)}`, 0, 42201, '', { cause: err })
+        throw invalid('', err)
       }
       const root = parsed.root
       const pkg = parsed.package
@@ -79,13 +88,45 @@ function protobufFormat(messageName: string | undefined, keepCase: boolean): Sch
         if (type === undefined) throw new ConfigError('messageName', `no message ${messageName} in the Protobuf schema`)
       }
       if (type === undefined) throw new InvalidSchemaError('the Protobuf schema declares no message', 0, 42201, '')
+      const indexes = messageIndexes(type, topNs, pb.Type)
+      const fullName = type.fullName.replace(/^\./, '')
+      let encoding = type
+      let full = root
+      if (references !== undefined && references.length > 0) {
+        // Imports (Confluent: reference name = import path) are parsed into one root with the file.
+        full = new pb.Root()
+        const seen = new Set<string>()
+        const load = async (refs: readonly SchemaReference[] | undefined, depth: number): Promise<void> => {
+          if (refs === undefined) return
+          if (depth > MAX_REFERENCE_DEPTH) throw new InvalidSchemaError(`Protobuf schema references nest deeper than ${MAX_REFERENCE_DEPTH}`, 0, 42201, '')
+          for (const ref of refs) {
+            if (seen.has(ref.name)) continue
+            seen.add(ref.name)
+            const referenced = await resolve(ref)
+            if (referenced.schemaType !== 'PROTOBUF') throw new InvalidSchemaError(`reference ${ref.name} (${ref.subject} v${ref.version}) is ${referenced.schemaType}, not PROTOBUF`, 0, 42201, '')
+            await load(referenced.references, depth + 1)
+            try {
+              pb.parse(referenced.schema, full, { keepCase })
+            } catch (err) {
+              throw invalid(` ${ref.name}`, err)
+            }
+          }
+        }
+        await load(references, 0)
+        try {
+          pb.parse(schema, full, { keepCase })
+          encoding = full.lookupType(fullName)
+        } catch (err) {
+          throw invalid('', err)
+        }
+      }
       try {
         // The whole root: resolving a nested type alone misses the file's edition (protobufjs 7).
-        root.resolveAll()
+        full.resolveAll()
       } catch (err) {
-        throw new InvalidSchemaError(`invalid Protobuf schema: ${err instanceof Error ? err.message : String(err)}`, 0, 42201, '', { cause: err })
+        throw invalid('', err)
       }
-      return { type, indexes: messageIndexes(type, topNs, pb.Type), fullName: type.fullName.replace(/^\./, '') }
+      return { type: encoding, indexes, fullName }
     },
     recordName(codec: ProtobufCodec): string {
       return codec.fullName

@@ -158,6 +158,36 @@ describe('schema serializers with a real registry and broker', () => {
     expect(await decodeWithKafkajsRegistry(topic, values.length)).toEqual(values)
   })
 
+  it('JSON Schema and Protobuf with references: registered with them, encoded with the referenced types, decoded by kafkajs', async () => {
+    const topic = uniqueTopic('kw-sr-refs')
+    await createTopics(brokers, [topic, `${topic}-pb`])
+    const client = new SchemaRegistryClient({ url: registry.url })
+    const moneySubject = `${topic}-money`
+    // $id = the reference name: kafkajs' decoder files references by $id, Confluent's by name.
+    const money = { $schema: 'http://json-schema.org/draft-07/schema#', $id: 'money.json', type: 'object', properties: { amount: { type: 'number' }, currency: { type: 'string' } }, required: ['amount', 'currency'] }
+    await client.register(moneySubject, { schema: JSON.stringify(money), schemaType: 'JSON' })
+    const invoice = { $schema: 'http://json-schema.org/draft-07/schema#', title: 'Invoice', type: 'object', properties: { id: { type: 'string' }, total: { $ref: 'money.json' } }, required: ['id', 'total'] }
+    const jsonSer = jsonSchemaSerializer({ registry: client, schema: invoice, references: [{ name: 'money.json', subject: moneySubject, version: 1 }] })
+    const invoices = [{ id: 'i1', total: { amount: 9.5, currency: 'EUR' } }]
+    await produceAll(jsonSer, topic, invoices)
+    // The referenced schema is enforced: a total without currency is refused before sending.
+    expect(() => jsonSer({ id: 'i2', total: { amount: 1 } }, topic)).toThrow(SchemaValidationError)
+    expect(await decodeWithKafkajsRegistry(topic, invoices.length)).toEqual(invoices)
+
+    const commonSubject = `${topic}-common-proto`
+    await client.register(commonSubject, { schema: 'syntax = "proto3";\npackage kw.ref;\nmessage Money { int64 cents = 1; string currency = 2; }\n', schemaType: 'PROTOBUF' })
+    const orderProto = 'syntax = "proto3";\npackage kw.ref;\nimport "kw/ref/common.proto";\nmessage Order { string id = 1; Money total = 2; }\n'
+    const pbSer = protobufSerializer({ registry: client, schema: orderProto, references: [{ name: 'kw/ref/common.proto', subject: commonSubject, version: 1 }] })
+    const orders = [{ id: 'o1', total: { cents: 1250, currency: 'USD' } }]
+    const framed = await pbSer(orders[0] ?? {}, `${topic}-pb`)
+    // Order is the file's first (only) message: indexes [0], the imported Money does not count.
+    expect(framed === null ? undefined : decodeFrame(framed, { protobuf: true }).messageIndexes).toEqual([0])
+    await producer.send({ topic: `${topic}-pb`, value: framed })
+    const decoded = (await decodeWithKafkajsRegistry(`${topic}-pb`, 1)).map((m) => JSON.parse(JSON.stringify(m)) as unknown)
+    // protobuf JSON maps int64 to a string
+    expect(decoded).toEqual([{ id: 'o1', total: { cents: '1250', currency: 'USD' } }])
+  })
+
   it('the record-name strategy registers under the fully qualified Avro name, shared across topics', async () => {
     const client = new SchemaRegistryClient({ url: registry.url })
     const schema = { type: 'record', name: `Shared${Date.now()}`, namespace: 'kw.rn', fields: [{ name: 'x', type: 'long' }] }

@@ -25,6 +25,16 @@ function fakeRegistry(): { client: SchemaRegistryClient; subjects: Map<string, s
       subjects.set(subject, [...(subjects.get(subject) ?? []), schema])
       return { status: 200, body: JSON.stringify({ id }), retryAfter: null }
     }
+    const v = /^\/subjects\/([^/]+)\/versions\/(\d+)$/.exec(url.pathname)
+    if (method === 'GET' && v !== null) {
+      const subject = decodeURIComponent(v[1] ?? '')
+      const version = Number(v[2])
+      const stored = subjects.get(subject)?.[version - 1]
+      if (stored !== undefined) {
+        const parsed = JSON.parse(stored) as { schema: string; schemaType?: string }
+        return { status: 200, body: JSON.stringify({ subject, version, id: ids.get(stored), schema: parsed.schema, schemaType: parsed.schemaType }), retryAfter: null }
+      }
+    }
     return { status: 404, body: JSON.stringify({ error_code: 40401, message: 'not found' }), retryAfter: null }
   }
   return { client: new SchemaRegistryClient({ url: 'http://fake', exchange }), subjects, requests }
@@ -137,6 +147,20 @@ message D { Color color = 1; }
     expect(() => ser(42, 't')).toThrow(SchemaValidationError)
     await expect(Promise.resolve(protobufSerializer({ registry: client, schema: PROTO, messageName: 'Nope' })({}, 't'))).rejects.toBeInstanceOf(ConfigError)
     await expect(Promise.resolve(protobufSerializer({ registry: client, schema: 'syntax = "proto3"; message {' })({}, 't'))).rejects.toBeInstanceOf(InvalidSchemaError)
+  })
+
+  it('references: a JSON Schema $ref resolves by reference name (no $id needed), Protobuf imports resolve, indexes ignore imported messages', async () => {
+    const { client } = fakeRegistry()
+    await client.register('money', { schema: JSON.stringify({ type: 'object', properties: { c: { type: 'string' } }, required: ['c'] }), schemaType: 'JSON' })
+    const ser = jsonSchemaSerializer({ registry: client, schema: { type: 'object', properties: { m: { $ref: 'money.json' } } }, references: [{ name: 'money.json', subject: 'money', version: 1 }] })
+    expect((await ser({ m: { c: 'x' } }, 't'))?.subarray(5).toString()).toBe('{"m":{"c":"x"}}')
+    expect(() => ser({ m: {} }, 't')).toThrow(SchemaValidationError)
+    await client.register('common', { schema: 'syntax = "proto3"; package p; message First { int32 a = 1; } message Second { int32 b = 1; }', schemaType: 'PROTOBUF' })
+    const pb = protobufSerializer({ registry: client, schema: 'syntax = "proto3"; package p; import "common.proto"; message Mine { Second s = 1; }', references: [{ name: 'common.proto', subject: 'common', version: 1 }] })
+    // Mine is index 0 of its own file; s = field 1 (len 2) holding b = 1 (08 01)
+    expect([...((await pb({ s: { b: 1 } }, 't')) ?? [])].slice(5)).toEqual([0x00, 0x0a, 0x02, 0x08, 0x01])
+    const missing = jsonSchemaSerializer({ registry: client, schema: { $ref: 'x.json' }, references: [{ name: 'x.json', subject: 'nope', version: 1 }] })
+    await expect(Promise.resolve(missing({}, 't'))).rejects.toThrow(/not found/)
   })
 
   it('subject name strategies', () => {
