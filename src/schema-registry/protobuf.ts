@@ -1,5 +1,5 @@
 /** Protobuf serializer on the optional peer `protobufjs` (parses `.proto` text at run time, which a registry-driven serializer needs). */
-import type { Namespace as PbNamespace, Root as PbRoot, Type as PbType } from 'protobufjs'
+import type { AnyNestedObject, Namespace as PbNamespace, Root as PbRoot, Type as PbType } from 'protobufjs'
 import { ConfigError } from '../producer/errors.js'
 import type { RegisteredSchema, SchemaReference } from './client.js'
 import { InvalidSchemaError, SchemaValidationError } from './errors.js'
@@ -7,15 +7,37 @@ import { loadPeer } from './peer.js'
 import { createSchemaSerializer, type SchemaFormat, type SchemaSerializer, type SchemaSerializerOptions } from './serde.js'
 import { encodeProtobufFrame } from './wire-format.js'
 
+/** What protobufjs' parser returns. */
+interface Parsed {
+  root: PbRoot
+  package?: string
+  imports?: string[]
+}
+
 interface ProtobufModule {
-  parse(source: string, options?: { keepCase?: boolean }): { root: PbRoot; package?: string }
-  parse(source: string, root: PbRoot, options?: { keepCase?: boolean }): { root: PbRoot; package?: string }
+  parse(source: string, options?: { keepCase?: boolean }): Parsed
+  parse(source: string, root: PbRoot, options?: { keepCase?: boolean }): Parsed
+  common: { get(file: string): { nested?: { [k: string]: AnyNestedObject } } | null }
   Type: typeof PbType
   Root: typeof PbRoot
 }
 
 /** References deeper than this are refused (a cycle or a hostile registry). */
 const MAX_REFERENCE_DEPTH = 32
+
+/**
+ * Adds the well-known types (`google/protobuf/timestamp.proto`, ...) a file imports: Confluent
+ * serializers know them without references, protobufjs bundles them.
+ */
+function addWellKnown(pb: ProtobufModule, root: PbRoot, imports: readonly string[] | undefined, done: Set<string>): void {
+  for (const file of imports ?? []) {
+    if (!file.startsWith('google/protobuf/') || done.has(file)) continue
+    const json = pb.common.get(file)
+    if (json?.nested === undefined) continue
+    done.add(file)
+    root.addJSON(json.nested)
+  }
+}
 
 function invalid(what: string, err: unknown): InvalidSchemaError {
   return new InvalidSchemaError(`invalid Protobuf schema${what}: ${err instanceof Error ? err.message : String(err)}`, 0, 42201, '', { cause: err })
@@ -69,12 +91,14 @@ function protobufFormat(messageName: string | undefined, keepCase: boolean): Sch
     async compile(schema: string, references: readonly SchemaReference[] | undefined, resolve: (ref: SchemaReference) => Promise<RegisteredSchema>): Promise<ProtobufCodec> {
       const pb = await protobufjs()
       // The file alone gives the message and its indexes: imported files must not shift them.
-      let parsed: { root: PbRoot; package?: string }
+      let parsed: Parsed
       try {
         parsed = pb.parse(schema, { keepCase })
       } catch (err) {
         throw invalid('', err)
       }
+      const referencedFiles = new Set((references ?? []).map((r) => r.name))
+      const imports = parsed.imports?.filter((f) => !referencedFiles.has(f))
       const root = parsed.root
       const pkg = parsed.package
       const top = pkg === undefined || pkg === '' ? root : root.lookup(pkg)
@@ -92,9 +116,11 @@ function protobufFormat(messageName: string | undefined, keepCase: boolean): Sch
       const fullName = type.fullName.replace(/^\./, '')
       let encoding = type
       let full = root
-      if (references !== undefined && references.length > 0) {
+      if (references === undefined || references.length === 0) addWellKnown(pb, root, imports, new Set())
+      else {
         // Imports (Confluent: reference name = import path) are parsed into one root with the file.
         full = new pb.Root()
+        const wellKnown = new Set<string>()
         const seen = new Set<string>()
         const load = async (refs: readonly SchemaReference[] | undefined, depth: number): Promise<void> => {
           if (refs === undefined) return
@@ -106,7 +132,7 @@ function protobufFormat(messageName: string | undefined, keepCase: boolean): Sch
             if (referenced.schemaType !== 'PROTOBUF') throw new InvalidSchemaError(`reference ${ref.name} (${ref.subject} v${ref.version}) is ${referenced.schemaType}, not PROTOBUF`, 0, 42201, '')
             await load(referenced.references, depth + 1)
             try {
-              pb.parse(referenced.schema, full, { keepCase })
+              addWellKnown(pb, full, pb.parse(referenced.schema, full, { keepCase }).imports, wellKnown)
             } catch (err) {
               throw invalid(` ${ref.name}`, err)
             }
@@ -115,6 +141,7 @@ function protobufFormat(messageName: string | undefined, keepCase: boolean): Sch
         await load(references, 0)
         try {
           pb.parse(schema, full, { keepCase })
+          addWellKnown(pb, full, imports, wellKnown)
           encoding = full.lookupType(fullName)
         } catch (err) {
           throw invalid('', err)

@@ -163,6 +163,13 @@ message D { Color color = 1; }
     await expect(Promise.resolve(missing({}, 't'))).rejects.toThrow(/not found/)
   })
 
+  it('Protobuf: well-known imports (google/protobuf/timestamp.proto) need no reference', async () => {
+    const { client } = fakeRegistry()
+    const ser = protobufSerializer({ registry: client, schema: 'syntax = "proto3"; import "google/protobuf/timestamp.proto"; message E { google.protobuf.Timestamp at = 1; }' })
+    // at = field 1 (len 2) holding seconds = 5 (08 05)
+    expect([...((await ser({ at: { seconds: 5 } }, 't')) ?? [])].slice(5)).toEqual([0x00, 0x0a, 0x02, 0x08, 0x05])
+  })
+
   it('subject name strategies', () => {
     expect(topicNameStrategy('t', false, 'x.Y')).toBe('t-value')
     expect(topicNameStrategy('t', true, undefined)).toBe('t-key')
