@@ -1,3 +1,4 @@
+/** The record accumulator: per-partition batch queues, batch allocation and memory. */
 import type { BufferPool } from './buffer-pool.js'
 import { ProducerBatch, type RecordMetadata, type SendCallback } from './producer-batch.js'
 import { StickyPartitionState } from './partitioner.js'
@@ -172,9 +173,19 @@ export class RecordAccumulator {
     this.nonEmpty.add(q)
   }
 
-  /** Forgets a completed batch and returns its memory to the pool. */
+  /**
+   * Forgets a completed batch and returns its memory to the pool, unless a request still holds its
+   * bytes (`releaseWhenRequestEnds`): then {@link requestEnded} returns it.
+   */
   completed(batch: ProducerBatch): void {
-    if (this.incomplete.delete(batch)) this.pool.release(batch.reservedBytes)
+    if (this.incomplete.delete(batch) && !batch.releaseWhenRequestEnds) this.pool.release(batch.reservedBytes)
+  }
+
+  /** A request that carried `batch` ended: memory held back for it is returned now. */
+  requestEnded(batch: ProducerBatch): void {
+    if (!batch.releaseWhenRequestEnds) return
+    batch.releaseWhenRequestEnds = false
+    if (batch.done && !this.incomplete.has(batch)) this.pool.release(batch.reservedBytes)
   }
 
   /** All queued (not in-flight) batches. */

@@ -1,3 +1,4 @@
+/** The real transport of the producer: Metadata, Produce and InitProducerId over BrokerPool connections, and the RecordBatch format. */
 import { resolveCompression } from '../compression/index.js'
 import { BrokerPool } from '../network/broker-pool.js'
 import type { TraceHook } from '../network/connection.js'
@@ -6,6 +7,9 @@ import { MetadataApi } from '../protocol/metadata.js'
 import { ProduceApi, type ProduceRequest } from '../protocol/produce.js'
 import { RecordBatchBuilder, decodeRecordBatches, restampBatch } from '../protocol/record-batch.js'
 import { ZERO_UUID } from '../protocol/writer.js'
+import { ProtocolError } from '../protocol/errors.js'
+import type { Connection } from '../network/connection.js'
+import { NetworkError } from '../network/errors.js'
 import type { ResolvedConfig } from './config.js'
 import { ConfigError } from './errors.js'
 import type { ProducerLogger } from './logger.js'
@@ -56,6 +60,7 @@ export class KafkaTransport implements ProducerTransport {
       out.topics.push({
         topic: t.name,
         errorCode: t.errorCode,
+        ...(t.topicId !== ZERO_UUID ? { topicId: t.topicId } : {}),
         partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, errorCode: p.errorCode, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch })),
       })
     }
@@ -88,7 +93,7 @@ export class KafkaTransport implements ProducerTransport {
       await conn.send(ProduceApi, request, { ...opts, expectResponse: false })
       return null
     }
-    const res = await conn.send(ProduceApi, request, opts)
+    const res = await faultOfConnection(conn, 'Produce', conn.send(ProduceApi, request, opts))
     return {
       throttleTimeMs: res.throttleTimeMs,
       nodeEndpoints: res.nodeEndpoints.map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port })),
@@ -110,11 +115,22 @@ export class KafkaTransport implements ProducerTransport {
 
   async initProducerId(producerId: bigint, producerEpoch: number): Promise<InitProducerIdResult> {
     const conn = await this.pool.anyConnection()
-    const res = await conn.send(InitProducerIdApi, { transactionalId: null, transactionTimeoutMs: NO_TRANSACTION_TIMEOUT, producerId, producerEpoch })
+    const res = await faultOfConnection(conn, 'InitProducerId', conn.send(InitProducerIdApi, { transactionalId: null, transactionTimeoutMs: NO_TRANSACTION_TIMEOUT, producerId, producerEpoch }))
     return { errorCode: res.errorCode, producerId: res.producerId, producerEpoch: res.producerEpoch, throttleTimeMs: res.throttleTimeMs }
   }
 
-  updateBrokers(brokers: BrokerAddress[]): void {
+  /** The brokers the connection pool knows now (diagnostics and tests). */
+  get knownBrokers(): BrokerAddress[] {
+    return this.pool.brokers
+  }
+
+  updateBrokers(brokers: BrokerAddress[], complete = false): void {
+    // A full Metadata response is the whole cluster: departed brokers are forgotten (the pool
+    // drops them and ends their reconnect loops). An empty list proves nothing: keep what we know.
+    if (complete) {
+      if (brokers.length > 0) this.pool.updateBrokers(brokers)
+      return
+    }
     // KIP-951 endpoints are a subset: merge them into what we know instead of replacing the list.
     const known = new Map(this.pool.brokers.map((b) => [b.nodeId, b]))
     for (const b of brokers) known.set(b.nodeId, b)
@@ -123,6 +139,22 @@ export class KafkaTransport implements ProducerTransport {
 
   close(): Promise<void> {
     return this.pool.close()
+  }
+}
+
+/**
+ * A response that does not decode is a fault of the connection it came on (issue 18): its stream
+ * can no longer be trusted, so close it and report a retriable `NetworkError`; the request is then
+ * retried on a new connection within the usual timeouts (for Produce an unknown outcome, which the
+ * idempotent retry makes safe). Other errors pass unchanged.
+ */
+export async function faultOfConnection<T>(conn: Pick<Connection, 'broker' | 'close'>, api: string, response: Promise<T>): Promise<T> {
+  try {
+    return await response
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err
+    conn.close()
+    throw new NetworkError(conn.broker, `undecodable ${api} response (${err.message}); connection closed, the request will be retried`, err)
   }
 }
 

@@ -3,6 +3,7 @@ import { NetworkError, RequestTimeoutError } from '../network/errors.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
 import type { BufferPool } from './buffer-pool.js'
 import type { ResolvedConfig } from './config.js'
+import { backoffMs } from './backoff.js'
 import { TimeoutError } from './errors.js'
 import type { IdempotenceManager } from './idempotence.js'
 import type { ProducerLogger } from './logger.js'
@@ -58,6 +59,13 @@ export class Sender {
   private readonly inFlightPerNode = new Map<number, number>()
   private readonly inFlight = new Set<InFlightRequest>()
   private readonly drainIndex = new Map<number, number>()
+  /**
+   * Partitions with a batch in flight, when `maxInFlightRequestsPerConnection` is 1 (Java
+   * `guaranteeMessageOrder` mutes them): their next batch waits even if the leader moved, so a
+   * retry can never land after a later batch sent to the new leader.
+   */
+  private readonly muted = new Set<PartitionQueue>()
+  private readonly guaranteeOrder: boolean
   private initInProgress = false
   /** A batch failed while draining (could not be built): flush waiters need a look. */
   private failedOutsideResponse = false
@@ -65,6 +73,7 @@ export class Sender {
 
   constructor(deps: SenderDeps) {
     this.d = deps
+    this.guaranteeOrder = deps.config.maxInFlightRequestsPerConnection === 1
   }
 
   /** Requests currently awaiting a response. */
@@ -155,6 +164,7 @@ export class Sender {
       const t = d.metadata.get(q.topic)
       const leader = t !== undefined && q.partition < t.numPartitions ? (t.leaders[q.partition] as number) : -1
       if (leader < 0) {
+        if (t === undefined) d.metadata.want(q.topic)
         d.metadata.requestUpdate()
         nextWake = Math.min(nextWake, now + d.config.retryBackoffMs)
         continue
@@ -209,6 +219,7 @@ export class Sender {
       const q = queues[(start + i) % n] as PartitionQueue
       const head = q.batches[0]
       if (head === undefined || this.readyAt(q, head) > now) continue
+      if (this.guaranteeOrder && this.muted.has(q)) continue
       if (tm !== null && !tm.canDrain(tm.partition(q.topic, q.partition), head)) continue
       const estimate = head.sizeInBytes
       if (batches.length > 0 && size + estimate > d.config.maxRequestSize) break
@@ -270,6 +281,7 @@ export class Sender {
     const data: ProduceData = { acks: d.config.acks, timeoutMs: d.config.requestTimeoutMs, topics: [...byTopic.values()] }
     const req: InFlightRequest = { nodeId, batches, queues, sentMs: now }
     this.inFlight.add(req)
+    if (this.guaranteeOrder) for (const q of queues) this.muted.add(q)
     this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 0) + 1)
     d.metrics.requests++
     d.metrics.recordsPerRequest.record(records)
@@ -288,6 +300,8 @@ export class Sender {
 
   private endRequest(req: InFlightRequest): boolean {
     if (!this.inFlight.delete(req)) return false
+    for (const b of req.batches) if (b.releaseWhenRequestEnds) this.d.accumulator.requestEnded(b)
+    if (this.guaranteeOrder) for (const q of req.queues) this.muted.delete(q)
     const c = (this.inFlightPerNode.get(req.nodeId) ?? 1) - 1
     if (c <= 0) this.inFlightPerNode.delete(req.nodeId)
     else this.inFlightPerNode.set(req.nodeId, c)
@@ -409,8 +423,15 @@ export class Sender {
     }
     const canRetry = !this.stopped && b.attempts < d.config.retries && now - b.createdMs < d.config.deliveryTimeoutMs
     let action: 'retry' | 'fail' | 'success' | 'fatal'
-    if (d.idempotence !== null && b.baseSequence >= 0) action = d.idempotence.onError(d.idempotence.partition(b.topic, b.partition), b, code, canRetry, q.key)
-    else action = canRetry && info.retriable ? 'retry' : 'fail'
+    let decidedError: Error | undefined
+    if (d.idempotence !== null && b.baseSequence >= 0) {
+      const tm = d.idempotence
+      const s = tm.partition(b.topic, b.partition)
+      const decision = tm.classify(s, b, code, canRetry)
+      tm.apply(s, b, decision, q.key)
+      action = decision.action
+      if (decision.action === 'fail' || decision.action === 'fatal') decidedError = decision.error
+    } else action = canRetry && info.retriable ? 'retry' : 'fail'
 
     if (info.refreshMetadata || code === NETWORK_EXCEPTION) {
       const hint = r?.currentLeader
@@ -425,9 +446,7 @@ export class Sender {
     switch (action) {
       case 'retry': {
         b.attempts++
-        const exp = Math.min(d.config.retryBackoffMaxMs, d.config.retryBackoffMs * 2 ** Math.min(30, b.attempts - 1))
-        // Java's jitter: ±20%.
-        b.retryAtMs = now + Math.min(d.config.retryBackoffMaxMs, exp * (0.8 + Math.random() * 0.4))
+        b.retryAtMs = now + backoffMs(b.attempts, d.config.retryBackoffMs, d.config.retryBackoffMaxMs)
         d.metrics.recordRetries += b.recordCount
         d.logger.debug('retrying batch', { topic: b.topic, partition: b.partition, error: info.name, attempt: b.attempts })
         d.accumulator.reenqueue(q, b, d.idempotence !== null)
@@ -442,7 +461,7 @@ export class Sender {
         return
       }
       case 'fail': {
-        let err: Error = cause instanceof Error ? cause : new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message)
+        let err: Error = decidedError ?? (cause instanceof Error ? cause : new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message))
         if (code === MESSAGE_TOO_LARGE) err = new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}: a single record of ${b.sizeInBytes} bytes (batch included) is larger than the topic allows (max.message.bytes)`, message)
         const recordErrors = r?.recordErrors ?? []
         if (recordErrors.length > 0) {
@@ -477,8 +496,10 @@ export class Sender {
         const r = records[i]
         if (r !== undefined) capacity += estimateRecordSize(r.key, r.value, r.headers)
       }
-      // The first half inherits the buffer-memory reservation of the original batch.
-      const part = new ProducerBatch(b.topic, b.partition, d.format.create(capacity), b.createdMs, parts.length === 0 ? b.reservedBytes : 0)
+      // Each part reserves its share of the original's reservation, by record count: together exactly
+      // what the original held, and each part returns what it holds when it completes.
+      const share = parts.length === 0 ? Math.floor((b.reservedBytes * (to - from)) / records.length) : b.reservedBytes - (parts[0] as ProducerBatch).reservedBytes
+      const part = new ProducerBatch(b.topic, b.partition, d.format.create(capacity), b.createdMs, share)
       for (let i = from; i < to; i++) {
         const r = records[i]
         if (r !== undefined) part.tryAppend(r.timestamp, r.key, r.value, r.headers, slots.callbacks[i] ?? null, slots.resolves[i] ?? null, slots.rejects[i] ?? null)
@@ -538,6 +559,8 @@ export class Sender {
 
   private expireBatch(q: PartitionQueue, b: ProducerBatch, now: number): void {
     const d = this.d
+    // Its request may still be writing the batch's bytes: keep them reserved until it ends.
+    if (b.inFlight) b.releaseWhenRequestEnds = true
     if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onExpired(d.idempotence.partition(b.topic, b.partition), b, q.key)
     const where = b.inFlight ? 'while awaiting the broker response' : b.attempts > 0 ? 'while waiting to be retried' : 'before it could be sent'
     this.failBatch(b, new TimeoutError('deliveryTimeoutMs', d.config.deliveryTimeoutMs, `expiring ${b.recordCount} record(s) for ${b.topic}-${b.partition}: ${now - b.createdMs} ms passed since batch creation ${where}`))
@@ -548,7 +571,7 @@ export class Sender {
     const tm = d.idempotence
     if (tm === null || this.initInProgress) return
     this.initInProgress = true
-    const backoff = (attempt: number): number => Math.min(d.config.retryBackoffMaxMs, d.config.retryBackoffMs * 2 ** Math.min(30, attempt - 1))
+    const backoff = (attempt: number): number => backoffMs(attempt, d.config.retryBackoffMs, d.config.retryBackoffMaxMs)
     tm.ensureProducerId((id, epoch) => d.transport.initProducerId(id, epoch), backoff, (err) => err instanceof NetworkError && err.retriable).then(
       () => {
         this.initInProgress = false
