@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApicurioRegistry } from '../../src/broker/registry.js'
 import { freePorts } from '../../src/broker/process.js'
 import { Producer } from '../../src/producer/producer.js'
+import { SerializationError } from '../../src/producer/errors.js'
 import {
   IncompatibleSchemaError,
   RegistryUnavailableError,
@@ -86,10 +87,18 @@ afterAll(async () => {
   await registry?.stop()
 })
 
-/** Serializes first (the producer's serializers are synchronous until the async-capable core lands), then sends the bytes. */
+/**
+ * Sends `values` through a producer whose `valueSerializer` is the schema serializer (async on a
+ * topic's first record): all sends are issued at once, so order across the registry wait is tested
+ * too (the topic has one partition: offsets are send order).
+ */
 async function produceAll<T>(serializer: SchemaSerializer<T>, topic: string, values: readonly T[]): Promise<void> {
-  const bytes = await Promise.all(values.map((v) => serializer(v, topic)))
-  await Promise.all(bytes.map((value) => producer.send({ topic, value })))
+  const p = new Producer<Buffer | null, T>({ bootstrapServers: brokers, clientId: 'kw-schema-registry-test', acks: 'all', lingerMs: 5, valueSerializer: serializer })
+  try {
+    await Promise.all(values.map((value) => p.send({ topic, value })))
+  } finally {
+    await p.close()
+  }
 }
 
 async function decodeWithKafkajsRegistry(topic: string, expected: number): Promise<unknown[]> {
@@ -255,6 +264,29 @@ describe('schema serializers with a real registry and broker', () => {
     const before = client.requestCount
     await expect(Promise.resolve(serializer(USER_VALUE, topic))).rejects.toBeInstanceOf(RegistryUnavailableError)
     expect(client.requestCount).toBeGreaterThan(before)
+  })
+
+  it('through the producer, a registry that is down fails every send with SerializationError caused by RegistryUnavailableError; later sends still work', async () => {
+    const [port] = await freePorts(1)
+    const client = new SchemaRegistryClient({ url: `http://127.0.0.1:${port}`, retries: 1, retryBackoffMs: 20, requestTimeoutMs: 2_000 })
+    const topic = uniqueTopic('kw-sr-down-producer')
+    await createTopics(brokers, [topic])
+    const p = new Producer<string | null, Record<string, unknown> | null>({ bootstrapServers: brokers, clientId: 'kw-sr-down', keySerializer: 'string', valueSerializer: avroSerializer({ registry: client, schema: USER_AVRO }) })
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => p.send({ topic, key: `k${i}`, value: USER_VALUE })))
+      for (const r of results) {
+        expect(r.status).toBe('rejected')
+        if (r.status === 'rejected') {
+          expect(r.reason).toBeInstanceOf(SerializationError)
+          expect((r.reason as SerializationError).part).toBe('value')
+          expect((r.reason as Error).cause).toBeInstanceOf(RegistryUnavailableError)
+        }
+      }
+      // The producer itself is fine: a record whose value needs no registry goes through.
+      await expect(p.send({ topic, key: 'tombstone', value: null })).resolves.toMatchObject({ topic, partition: 0 })
+    } finally {
+      await p.close()
+    }
   })
 
   it('a registry that accepts connections but never answers fails each send after the request timeout, not a hang', async () => {
