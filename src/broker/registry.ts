@@ -117,12 +117,17 @@ export class ApicurioRegistry {
   /** How long start-up took, in ms (download excluded). */
   readonly startMs: number
   private readonly child: ChildProcess
+  /** HTTP port of the API on 127.0.0.1. */
   readonly port: number
+  /** Port of Quarkus' management interface, also on 127.0.0.1. */
+  readonly managementPort: number
+  /** The JVM's stdout/stderr. */
   readonly logPath: string
 
-  private constructor(child: ChildProcess, port: number, logPath: string, startMs: number) {
+  private constructor(child: ChildProcess, port: number, managementPort: number, logPath: string, startMs: number) {
     this.child = child
     this.port = port
+    this.managementPort = managementPort
     this.logPath = logPath
     this.startMs = startMs
     this.rootUrl = `http://127.0.0.1:${port}`
@@ -182,7 +187,7 @@ export class ApicurioRegistry {
     }
     const startMs = Date.now() - started
     log(`Apicurio Registry ${APICURIO_VERSION} up on 127.0.0.1:${port} in ${(startMs / 1000).toFixed(1)} s`)
-    return new ApicurioRegistry(child, port, logPath, startMs)
+    return new ApicurioRegistry(child, port, managementPort, logPath, startMs)
   }
 
   /** Stops the JVM we started (SIGTERM, then SIGKILL after `timeoutMs`). */

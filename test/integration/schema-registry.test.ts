@@ -109,6 +109,15 @@ async function decodeWithKafkajsRegistry(topic: string, expected: number): Promi
 }
 
 describe('schema serializers with a real registry and broker', () => {
+  it('the harness runs Apicurio on 127.0.0.1 with its management interface local too', async () => {
+    expect(registry.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/apis\/ccompat\/v7$/)
+    expect((await fetch(`${registry.url}/subjects`)).status).toBe(200)
+    // Any HTTP answer proves the management interface listens there (not on 0.0.0.0:9000).
+    const mgmt = await fetch(`http://127.0.0.1:${registry.managementPort}/`)
+    await mgmt.arrayBuffer()
+    expect(mgmt.status).toBeGreaterThanOrEqual(200)
+  })
+
   it('Avro records decode with @kafkajs/confluent-schema-registry to the same objects', async () => {
     const topic = uniqueTopic('kw-sr-avro')
     await createTopics(brokers, [topic])
