@@ -55,11 +55,42 @@ export interface HttpAnswer {
 /** One HTTP exchange; rejects only when no answer arrived. */
 export type HttpExchange = (method: string, url: URL, headers: Record<string, string>, body: string | undefined, timeoutMs: number) => Promise<HttpAnswer>
 
-/** The default exchange: Node's built-in `fetch`. */
+/** Largest registry answer read (schemas are small; a larger body is refused, never buffered whole). */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
+/** A registry answer above {@link MAX_ANSWER_BYTES}. */
+export class AnswerTooLargeError extends Error {
+  override readonly name = 'AnswerTooLargeError'
+}
+
+function tooLarge(size: number | string): AnswerTooLargeError {
+  return new AnswerTooLargeError(`answer of ${size} bytes exceeds the ${MAX_ANSWER_BYTES}-byte limit`)
+}
+
+/** The default exchange: Node's built-in `fetch`, reading at most {@link MAX_ANSWER_BYTES}. */
 export const fetchExchange: HttpExchange = async (method, url, headers, body, timeoutMs) => {
   const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' })
-  const text = await res.text()
-  return { status: res.status, body: text, retryAfter: res.headers.get('retry-after') }
+  const declared = Number(res.headers.get('content-length') ?? '0')
+  if (declared > MAX_ANSWER_BYTES) {
+    await res.body?.cancel()
+    throw tooLarge(declared)
+  }
+  const chunks: Uint8Array[] = []
+  let total = 0
+  if (res.body !== null) {
+    const reader = res.body.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      total += value.byteLength
+      if (total > MAX_ANSWER_BYTES) {
+        await reader.cancel()
+        throw tooLarge(`more than ${total}`)
+      }
+      chunks.push(value)
+    }
+  }
+  return { status: res.status, body: Buffer.concat(chunks, total).toString('utf8'), retryAfter: res.headers.get('retry-after') }
 }
 
 /**
@@ -80,7 +111,15 @@ export function httpsExchange(tls: RegistryTlsOptions): HttpExchange {
     new Promise<HttpAnswer>((resolve, reject) => {
       const req = httpsRequest(url, { method, headers, agent, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
         const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
+        let total = 0
+        res.on('data', (c: Buffer) => {
+          total += c.length
+          if (total > MAX_ANSWER_BYTES) {
+            req.destroy(tooLarge(`more than ${total}`))
+            return
+          }
+          chunks.push(c)
+        })
         res.on('end', () => {
           const ra = res.headers['retry-after']
           resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof ra === 'string' ? ra : null })
@@ -203,6 +242,8 @@ export async function requestJson(
       retryAfter = answer.retryAfter
     } catch (err) {
       if (err instanceof SchemaRegistryError && !(err instanceof RegistryUnavailableError)) throw err
+      // Asking again would only fetch the same oversized answer.
+      if (err instanceof AnswerTooLargeError) throw new SchemaRegistryError(`schema registry ${method} ${displayPath}: ${err.message}`, 0, 0, '', { cause: err })
       if (err instanceof RegistryUnavailableError) last = err
       else {
         const reason = describeNetworkError(err, policy.requestTimeoutMs)

@@ -173,3 +173,33 @@ describe('SchemaRegistryClient', () => {
     expect(backoffMs(1, policy, '60', () => 0)).toBe(1000)
   })
 })
+
+describe('registry answers are bounded', () => {
+  it.each([
+    ['with content-length', true],
+    ['chunked', false],
+  ])('an answer above 16 MiB (%s) is refused without buffering it, and not retried', async (_label, withLength) => {
+    const { createServer } = await import('node:http')
+    let requests = 0
+    const big = Buffer.alloc(17 * 1024 * 1024, 0x20)
+    const server = createServer((_req, res) => {
+      requests++
+      if (withLength) res.writeHead(200, { 'content-length': String(big.length) })
+      else res.writeHead(200)
+      res.end(big)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+    const address = server.address()
+    try {
+      const c = new SchemaRegistryClient({ url: `http://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 0}`, retries: 3, ...fast })
+      const err = await c.getSubjects().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(SchemaRegistryError)
+      expect(err).not.toBeInstanceOf(RegistryUnavailableError)
+      expect(String((err as Error).message)).toMatch(/exceeds the 16777216-byte limit/)
+      expect(requests).toBe(1)
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+})
