@@ -35,12 +35,16 @@ export function subscribeProducerMetrics(meter: Meter, clientId: string | undefi
   const throttle = meter.createHistogram('kafka_wire.producer.throttle.time', { description: 'Broker throttle time reported on Produce answers', unit: 'ms' })
   const batchBytes = meter.createHistogram('kafka_wire.producer.batch.size', { description: 'Size of a drained record batch (after compression)', unit: 'By' })
   const batchRecords = meter.createHistogram('kafka_wire.producer.batch.records', { description: 'Records per drained batch', unit: '{record}' })
+  const compressionRatio = meter.createHistogram('kafka_wire.producer.compression.ratio', { description: 'Batch size after / before compression (recorded when the batch-ready event carries uncompressedBytes)', unit: '1' })
 
   const onBatch = (m: unknown): void => {
     if (!isObject(m)) return
     const attrs = typeof m.topic === 'string' ? { ...common, 'messaging.destination.name': m.topic } : common
     batchBytes.record(num(m, 'sizeInBytes'), attrs)
     batchRecords.record(num(m, 'recordCount'), attrs)
+    // Only when the producer reports it (the field is a proposed addition to batch-ready).
+    const uncompressed = num(m, 'uncompressedBytes')
+    if (uncompressed > 0) compressionRatio.record(num(m, 'sizeInBytes') / uncompressed, attrs)
   }
   const onRequest = (m: unknown): void => {
     if (!isObject(m)) return
