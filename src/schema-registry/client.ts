@@ -92,11 +92,10 @@ function referencesField(obj: unknown): SchemaReference[] | undefined {
 }
 
 /** The request body the Confluent API expects (schemaType omitted for AVRO, as Confluent's clients do). */
-function schemaBody(schema: Schema, normalize?: boolean): string {
+function schemaBody(schema: Schema): string {
   const body: Record<string, unknown> = { schema: schema.schema }
   if (schema.schemaType !== 'AVRO') body.schemaType = schema.schemaType
   if (schema.references !== undefined && schema.references.length > 0) body.references = schema.references
-  if (normalize === true) body.normalize = true
   return JSON.stringify(body)
 }
 
@@ -178,7 +177,8 @@ export class SchemaRegistryClient {
   register(subject: string, schema: Schema, normalize = false): Promise<number> {
     const key = `${subject}\u0000${schemaKey(schema)}\u0000${String(normalize)}`
     return this.cached(this.idCache, key, async () => {
-      const answer = await this.call('POST', `subjects/${encodeURIComponent(subject)}/versions`, schemaBody(schema, normalize))
+      // normalize is a query parameter of the Confluent API, not a body field.
+      const answer = await this.call('POST', `subjects/${encodeURIComponent(subject)}/versions${normalize ? '?normalize=true' : ''}`, schemaBody(schema))
       const id = intField(answer, 'id', `register under ${subject}`)
       this.byId.set(id, Promise.resolve(schema))
       return id

@@ -68,6 +68,15 @@ describe('SchemaRegistryClient', () => {
     expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ schema: '{}', schemaType: 'JSON', references: [{ name: 'x', subject: 's', version: 1 }] })
   })
 
+  it('passes normalize as the query parameter of register and lookup', async () => {
+    const { exchange, seen } = scripted([ok({ id: 1 }), ok({ subject: 's', id: 1, version: 1, schema: '"string"' })])
+    const c = new SchemaRegistryClient({ url: 'http://reg', exchange })
+    await c.register('s', AVRO, true)
+    await c.lookup('s', AVRO, true)
+    expect(seen.map((r) => r.url)).toEqual(['http://reg/subjects/s/versions?normalize=true', 'http://reg/subjects/s?normalize=true'])
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ schema: '"string"' })
+  })
+
   it('maps registry error codes to typed errors carrying status, code and the registry message', () => {
     expect(registryError('GET', '/x', 404, '{"error_code":40401,"message":"Subject x not found"}')).toBeInstanceOf(SubjectNotFoundError)
     expect(registryError('GET', '/x', 404, '{"error_code":40402}')).toBeInstanceOf(VersionNotFoundError)
