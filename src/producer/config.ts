@@ -1,3 +1,4 @@
+/** The producer's options: their Java names, defaults and ranges, and their validation into a resolved configuration. */
 import { ConfigError } from './errors.js'
 import type { Logger } from './logger.js'
 import type { ProducerInterceptor } from './interceptors.js'

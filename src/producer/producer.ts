@@ -1,3 +1,4 @@
+/** The public `Producer`: send, flush and close, wiring preparation, accumulator, metadata and sender. */
 import { RecordAccumulator, type PartitionQueue } from './accumulator.js'
 import { BufferPool } from './buffer-pool.js'
 import { resolveConfig, type ProducerOptions, type ResolvedConfig } from './config.js'
@@ -18,7 +19,8 @@ import type { BatchFormat, HeaderPair, ProducerTransport } from './transport.js'
 
 export type { ProducerRecord, RecordHeaders, HeaderValue } from './record-preparation.js'
 export { normalizeHeaders } from './record-preparation.js'
-import { createKafkaTransport, createBatchFormat } from './kafka-transport.js'
+import { createKafkaTransport } from './kafka-transport.js'
+import { createBatchFormat } from './batch-format.js'
 import type { TraceHook } from '../network/connection.js'
 
 /** Options of `close()`. */

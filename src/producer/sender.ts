@@ -1,4 +1,5 @@
-import { KafkaProtocolError, errorInfo } from '../protocol/errors.js'
+/** The sender loop: ready → drain → send → complete, with retries, expiry and idempotence decisions. */
+import { ERROR_BY_NAME, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
 import { NetworkError, RequestTimeoutError } from '../network/errors.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
 import type { BufferPool } from './buffer-pool.js'
@@ -20,10 +21,17 @@ interface InFlightRequest {
   readonly sentMs: number
 }
 
-// Error codes used when a whole request fails below the protocol (Java maps them the same way).
-const REQUEST_TIMED_OUT = 7
-const NETWORK_EXCEPTION = 13
-const MESSAGE_TOO_LARGE = 10
+// Error codes by name (src/protocol/errors.ts); the first two stand for a whole request failing
+// below the protocol (Java maps them the same way).
+const REQUEST_TIMED_OUT = errorCode('REQUEST_TIMED_OUT')
+const NETWORK_EXCEPTION = errorCode('NETWORK_EXCEPTION')
+const MESSAGE_TOO_LARGE = errorCode('MESSAGE_TOO_LARGE')
+
+function errorCode(name: string): number {
+  const info = ERROR_BY_NAME[name]
+  if (info === undefined) throw new Error(`internal: unknown Kafka error name ${name}`)
+  return info.code
+}
 
 /** Dependencies of the sender, wired by `Producer`. */
 export interface SenderDeps {

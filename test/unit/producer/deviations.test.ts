@@ -255,3 +255,17 @@ describe('issue 12 §2: exact buffer-memory accounting', () => {
     expect(p.debugState().bufferAvailable).toBe(100_000)
   })
 })
+
+describe('issue 12 §3: one error root', () => {
+  it('protocol, network and compression errors are KafkaWireErrors', async () => {
+    const { ProtocolError, KafkaProtocolError: KPE, NotImplementedError } = await import('../../../src/protocol/errors.js')
+    const { NetworkError } = await import('../../../src/network/errors.js')
+    const { CompressionError } = await import('../../../src/compression/errors.js')
+    const { UnsupportedApiVersionError } = await import('../../../src/protocol/versions.js')
+    const { FrameSizeError } = await import('../../../src/network/frame-reader.js')
+    const errs: Error[] = [new ProtocolError('bad', 'f'), new KPE(6), new NotImplementedError('x'), new NetworkError('b:1', 'lost'), new CompressionError('gzip', 'corrupt'), new UnsupportedApiVersionError({ name: 'Produce', apiKey: 0, minVersion: 3, maxVersion: 13 }, undefined), new FrameSizeError(5, 4)]
+    for (const e of errs) expect(e).toBeInstanceOf(KafkaWireError)
+    expect(new NetworkError('b:1', 'lost').retriable).toBe(true)
+    expect(new KPE(6).retriable).toBe(true)
+  })
+})
