@@ -1,6 +1,7 @@
 /** The registry client's HTTP layer: one JSON request with a timeout, retried with backoff on 5xx, 429 and network errors. */
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { KafkaWireError } from '../errors.js'
 import { ConfigError } from '../producer/errors.js'
 import {
   IncompatibleSchemaError,
@@ -59,9 +60,7 @@ export type HttpExchange = (method: string, url: URL, headers: Record<string, st
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 /** A registry answer above {@link MAX_ANSWER_BYTES}. */
-export class AnswerTooLargeError extends Error {
-  override readonly name = 'AnswerTooLargeError'
-}
+export class AnswerTooLargeError extends KafkaWireError {}
 
 function tooLarge(size: number | string): AnswerTooLargeError {
   return new AnswerTooLargeError(`answer of ${size} bytes exceeds the ${MAX_ANSWER_BYTES}-byte limit`)
