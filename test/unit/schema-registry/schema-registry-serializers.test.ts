@@ -170,6 +170,25 @@ message D { Color color = 1; }
     expect([...((await ser({ at: { seconds: 5 } }, 't')) ?? [])].slice(5)).toEqual([0x00, 0x0a, 0x02, 0x08, 0x05])
   })
 
+  it('useLatestVersion follows a new latest version once latestCacheTtlMs has passed', async () => {
+    let latest = { subject: 't-value', id: 1, version: 1, schema: '"int"' }
+    const requests: string[] = []
+    const exchange: HttpExchange = async (method, url) => {
+      requests.push(`${method} ${url.pathname}`)
+      return { status: 200, body: JSON.stringify(latest), retryAfter: null }
+    }
+    const client = new SchemaRegistryClient({ url: 'http://fake', exchange, latestCacheTtlMs: 0 })
+    const ser = avroSerializer<number>({ registry: client, useLatestVersion: true })
+    expect([...((await ser(1, 't')) ?? [])]).toEqual([0, 0, 0, 0, 1, 0x02])
+    latest = { subject: 't-value', id: 2, version: 2, schema: '"long"' }
+    await new Promise((r) => setTimeout(r, 5))
+    expect([...((await ser(1, 't')) ?? [])]).toEqual([0, 0, 0, 0, 2, 0x02])
+    expect(requests).toEqual(['GET /subjects/t-value/versions/latest', 'GET /subjects/t-value/versions/latest'])
+    // A latest schema of another format is refused.
+    latest = { subject: 'j-value', id: 3, version: 1, schema: '{}', schemaType: 'JSON' } as typeof latest
+    await expect(Promise.resolve(ser(1, 'j'))).rejects.toThrow(/is JSON, not AVRO/)
+  })
+
   it('subject name strategies', () => {
     expect(topicNameStrategy('t', false, 'x.Y')).toBe('t-value')
     expect(topicNameStrategy('t', true, undefined)).toBe('t-key')
