@@ -1,10 +1,14 @@
 /** The record accumulator: per-partition batch queues, batch allocation and memory. */
 import type { BufferPool } from './buffer-pool.js'
+import type { PartitionSequenceState } from './idempotence.js'
 import { ProducerBatch, type RecordMetadata, type SendCallback } from './producer-batch.js'
 import { StickyPartitionState } from './partitioner.js'
 import type { BatchFormat, HeaderPair } from './transport.js'
 
-/** The deque of batches of one partition (Java `RecordAccumulator` per-partition `Deque<ProducerBatch>`). */
+/**
+ * One partition's state (franz-go `recBuf` style): its batch deque (Java `RecordAccumulator`
+ * per-partition `Deque<ProducerBatch>`) and, with idempotence, its sequence state and in-flight list.
+ */
 export class PartitionQueue {
   readonly topic: string
   readonly partition: number
@@ -12,6 +16,8 @@ export class PartitionQueue {
   readonly key: string
   /** Batches not in flight, oldest first. Retries are put back at the front. */
   readonly batches: ProducerBatch[] = []
+  /** With idempotence: the partition's sequences and in-flight batches (set on first drain). */
+  sequence: PartitionSequenceState | null = null
 
   constructor(topic: string, partition: number) {
     this.topic = topic

@@ -6,7 +6,7 @@ import type { BufferPool } from './buffer-pool.js'
 import type { ResolvedConfig } from './config.js'
 import { backoffMs } from './backoff.js'
 import { TimeoutError } from './errors.js'
-import type { IdempotenceManager } from './idempotence.js'
+import type { IdempotenceManager, PartitionSequenceState } from './idempotence.js'
 import type { ProducerLogger } from './logger.js'
 import type { ProducerMetadata } from './metadata.js'
 import { channels, type ProducerMetrics } from './metrics.js'
@@ -228,19 +228,19 @@ export class Sender {
       const head = q.batches[0]
       if (head === undefined || this.readyAt(q, head) > now) continue
       if (this.guaranteeOrder && this.muted.has(q)) continue
-      if (tm !== null && !tm.canDrain(tm.partition(q.topic, q.partition), head)) continue
+      if (tm !== null && !tm.canDrain(this.seq(tm, q), head)) continue
       const estimate = head.sizeInBytes
       if (batches.length > 0 && size + estimate > d.config.maxRequestSize) break
       q.batches.shift()
       if (q.batches.length === 0) d.accumulator.nonEmpty.delete(q)
-      if (tm !== null) tm.assignSequence(tm.partition(q.topic, q.partition), head)
+      if (tm !== null) tm.assignSequence(this.seq(tm, q), head)
       try {
         this.finish(head, now)
       } catch (err) {
         // A batch that cannot be built (e.g. a codec failed) fails alone; it has left its queue,
         // so leaving it unfailed would orphan it (flush() would wait for it forever).
         d.logger.error('could not build a batch; failing its records', { topic: head.topic, partition: head.partition, error: err })
-        if (tm !== null && head.baseSequence >= 0) tm.onError(tm.partition(q.topic, q.partition), head, -1, false, q.key)
+        if (tm !== null && head.baseSequence >= 0) tm.onError(this.seq(tm, q), head, -1, false, q.key)
         this.failBatch(head, err instanceof Error ? err : new Error(String(err)))
         this.failedOutsideResponse = true
         continue
@@ -326,7 +326,7 @@ export class Sender {
     if (channels.responseReceived.hasSubscribers) channels.responseReceived.publish({ nodeId: req.nodeId, latencyMs: latency, throttleTimeMs: res?.throttleTimeMs ?? 0, error: null })
     if (res === null) {
       // acks=0: nothing comes back; Java reports offset -1.
-      for (const b of req.batches) this.succeed(b, -1, -1)
+      req.batches.forEach((b, i) => this.succeed(b, req.queues[i] as PartitionQueue, -1, -1))
     } else {
       if (res.nodeEndpoints.length > 0) d.transport.updateBrokers(res.nodeEndpoints)
       const results = new Map<string, PartitionResult>()
@@ -339,7 +339,7 @@ export class Sender {
           if (r === undefined) {
             this.onBatchError(b, q, NETWORK_EXCEPTION, 'the broker did not answer for this partition', null, now)
           } else if (r.errorCode === 0) {
-            this.succeed(b, Number(r.baseOffset), Number(r.logAppendTimeMs))
+            this.succeed(b, q, Number(r.baseOffset), Number(r.logAppendTimeMs))
           } else {
             this.onBatchError(b, q, r.errorCode, r.errorMessage ?? undefined, r, now)
           }
@@ -379,7 +379,7 @@ export class Sender {
         else {
           // Not retriable (e.g. an unsupported version): the batch's sequence leaves a hole, which the
           // idempotence state machine turns into an epoch bump.
-          if (d.idempotence !== null && b.baseSequence >= 0 && !b.done) d.idempotence.onError(d.idempotence.partition(b.topic, b.partition), b, -1, false, q.key)
+          if (d.idempotence !== null && b.baseSequence >= 0 && !b.done) d.idempotence.onError(this.seq(d.idempotence, q), b, -1, false, q.key)
           this.failBatch(b, err instanceof Error ? err : new Error(String(err)))
         }
       })
@@ -390,10 +390,15 @@ export class Sender {
     this.wakeup()
   }
 
-  private succeed(b: ProducerBatch, baseOffset: number, logAppendTimeMs: number): void {
+  // The partition's sequence state lives on its queue (one object per partition), created on first use.
+  private seq(tm: IdempotenceManager, q: PartitionQueue): PartitionSequenceState {
+    return (q.sequence ??= tm.partition(q.topic, q.partition))
+  }
+
+  private succeed(b: ProducerBatch, q: PartitionQueue, baseOffset: number, logAppendTimeMs: number): void {
     const d = this.d
     b.inFlight = false
-    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onSuccess(d.idempotence.partition(b.topic, b.partition), b)
+    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onSuccess(this.seq(d.idempotence, q), b)
     if (b.done) return
     d.metrics.recordsSent += b.recordCount
     try {
@@ -422,7 +427,7 @@ export class Sender {
     const info = errorInfo(code)
     if (b.done) {
       // Already expired by the delivery timeout; only the sequence bookkeeping still matters.
-      if (d.idempotence !== null) d.idempotence.onExpired(d.idempotence.partition(b.topic, b.partition), b, q.key)
+      if (d.idempotence !== null) d.idempotence.onExpired(this.seq(d.idempotence, q), b, q.key)
       return
     }
     if (code === MESSAGE_TOO_LARGE && b.recordCount > 1 && b.built !== null && !this.stopped) {
@@ -434,7 +439,7 @@ export class Sender {
     let decidedError: Error | undefined
     if (d.idempotence !== null && b.baseSequence >= 0) {
       const tm = d.idempotence
-      const s = tm.partition(b.topic, b.partition)
+      const s = this.seq(tm, q)
       const decision = tm.classify(s, b, code, canRetry)
       tm.apply(s, b, decision, q.key)
       action = decision.action
@@ -461,7 +466,7 @@ export class Sender {
         return
       }
       case 'success':
-        this.succeed(b, -1, -1)
+        this.succeed(b, q, -1, -1)
         return
       case 'fatal': {
         const fatal = d.idempotence?.fatalError ?? new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message)
@@ -520,7 +525,7 @@ export class Sender {
     d.accumulator.incomplete.delete(b)
     for (const part of parts) d.accumulator.incomplete.add(part)
     const tm = d.idempotence
-    if (tm !== null && b.baseSequence >= 0) tm.replaceSplit(tm.partition(b.topic, b.partition), b, parts)
+    if (tm !== null && b.baseSequence >= 0) tm.replaceSplit(this.seq(tm, q), b, parts)
     // Back in the queue in order: by sequence with idempotence, else at the front.
     if (tm !== null && b.baseSequence >= 0) for (const part of parts) d.accumulator.reenqueue(q, part, true)
     else for (let i = parts.length - 1; i >= 0; i--) d.accumulator.reenqueue(q, parts[i] as ProducerBatch, false)
@@ -569,7 +574,7 @@ export class Sender {
     const d = this.d
     // Its request may still be writing the batch's bytes: keep them reserved until it ends.
     if (b.inFlight) b.releaseWhenRequestEnds = true
-    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onExpired(d.idempotence.partition(b.topic, b.partition), b, q.key)
+    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onExpired(this.seq(d.idempotence, q), b, q.key)
     const where = b.inFlight ? 'while awaiting the broker response' : b.attempts > 0 ? 'while waiting to be retried' : 'before it could be sent'
     this.failBatch(b, new TimeoutError('deliveryTimeoutMs', d.config.deliveryTimeoutMs, `expiring ${b.recordCount} record(s) for ${b.topic}-${b.partition}: ${now - b.createdMs} ms passed since batch creation ${where}`))
   }

@@ -2,30 +2,15 @@
  * Issue 12 section 2: one test per deviation from the Java client / broker rules, each failing
  * without its fix.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { ClusterAuthorizationError, KafkaProtocolError, KafkaWireError, Producer, ProducerFencedError, type ProducerOptions } from '../../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { ClusterAuthorizationError, KafkaProtocolError, KafkaWireError, ProducerFencedError } from '../../../src/index.js'
 import { createBatchFormat } from '../../../src/producer/kafka-transport.js'
 import { resolveConfig } from '../../../src/producer/config.js'
 import type { BatchFormat, ProduceResult } from '../../../src/producer/transport.js'
+import { sleep, until, useProducers } from './helpers.js'
 import { FakeTransport, type SeenRequest } from './fake-transport.js'
 
-const producers: Producer[] = []
-function make(t: FakeTransport, opts: Partial<ProducerOptions> = {}, format?: BatchFormat): Producer {
-  const p = new Producer({ bootstrapServers: ['fake:1'], logger: {}, ...opts }, { transport: t, ...(format !== undefined ? { format } : {}) })
-  producers.push(p)
-  return p
-}
-afterEach(async () => {
-  await Promise.all(producers.splice(0).map((p) => p.close({ timeoutMs: 0 })))
-})
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-async function until(cond: () => boolean, limitMs = 10_000): Promise<void> {
-  const start = Date.now()
-  while (!cond()) {
-    if (Date.now() - start > limitMs) throw new Error('condition not reached')
-    await sleep(2)
-  }
-}
+const make = useProducers()
 
 describe('issue 12 §2 deviations', () => {
   it('INVALID_PRODUCER_EPOCH on Produce fails that batch only; the producer lives on (KIP-588)', async () => {

@@ -6,29 +6,9 @@ import { describe, expect, it } from 'vitest'
 import { ClusterAuthorizationError, DeliveryOutcomeUnknownError, KafkaProtocolError, ProducerFencedError } from '../../../src/index.js'
 import { IdempotenceManager, type PartitionSequenceState } from '../../../src/producer/idempotence.js'
 import { ProducerBatch } from '../../../src/producer/producer-batch.js'
-import type { BatchBuilder } from '../../../src/producer/transport.js'
+import { testBatch } from './helpers.js'
 
-function builder(): BatchBuilder {
-  let n = 0
-  return {
-    tryAppend: () => {
-      n++
-      return true
-    },
-    get recordCount() {
-      return n
-    },
-    get sizeInBytes() {
-      return n * 10
-    },
-  }
-}
-
-function batch(records: number): ProducerBatch {
-  const b = new ProducerBatch('t', 0, builder(), Date.now(), 100)
-  for (let i = 0; i < records; i++) b.tryAppend(0, null, null, null, null, null, null)
-  return b
-}
+const batch = testBatch
 
 const KEY = 't\u00000'
 
