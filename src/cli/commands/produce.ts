@@ -10,6 +10,7 @@ import type { Context } from '../context.js'
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js'
 import { type CliProducerOptions, type CliRecord, cliLogger, runProducer, summaryLines } from '../produce-run.js'
 import { ensureTopic } from '../topic.js'
+import { SCHEMA_FLAGS, schemaValueSerializer, serializeValues } from '../schema-values.js'
 
 /** Parses `--acks`. */
 export function parseAcks(text: string | undefined, command: string): Acks {
@@ -125,6 +126,7 @@ export const produceCommand: Command = {
     timestamp: { type: 'string', valueName: 'MS', description: 'timestamp of every record, ms since the epoch (default: now)' },
     create: { type: 'boolean', description: 'have the broker auto-create the topic when it does not exist' },
     ...PRODUCER_FLAGS,
+    ...SCHEMA_FLAGS,
   },
   maxPositionals: 0,
   examples: [
@@ -150,6 +152,8 @@ export const produceCommand: Command = {
     const size = int(ctx.values, 'size', 'produce', 100, 0, 100 * 1024 * 1024)
     // Validate every producer flag before a broker is touched (or started).
     producerOptions(ctx, [])
+    const valueSerializer = schemaValueSerializer(ctx)
+    if (valueSerializer !== undefined && count !== undefined) throw new UsageError('--value-avro-schema reads JSON lines: not with --count', 'produce')
     const servers = await ctx.bootstrap()
     const options = producerOptions(ctx, servers)
     // Check reachability and the topic first: one clear line instead of a producer retrying until its timeout.
@@ -168,6 +172,7 @@ export const produceCommand: Command = {
       const input = file !== undefined ? createReadStream(file) : ctx.io.stdin
       if (file === undefined && ctx.io.stdin.isTTY === true) ctx.info('kafka-wire: reading records from the terminal, one per line; end with Ctrl-D')
       source = lines(input, str(ctx.values, 'key'), headers)
+      if (valueSerializer !== undefined) source = serializeValues(source, valueSerializer, topic)
     }
     const tty = ctx.io.stderr.isTTY === true
     const stats = await runProducer(source, {
