@@ -4,7 +4,7 @@
 // topic back with kcat and prints acknowledged / lost / duplicated / reordered / rejected-by-type.
 // A new producer takes over every --per-producer records, so first batches (where the broker accepts
 // any sequence) keep happening. Runs on the built output of `tsc -p tsconfig.soak.json` (npm run soak).
-// Usage: npm run soak -- [--records 1000000] [--per-producer 50000] [--seed 1] [--faults mixed|none|no-corrupt]
+// Usage: npm run soak -- [--records 1000000] [--per-producer 10000] [--seed 1] [--faults mixed|none|no-corrupt]
 // Exit code 1 when an acknowledged record is missing or a promise did not settle with a typed error.
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -21,7 +21,7 @@ const { consumeWithKcat } = await import(new URL('test/support/kcat.js', BUILD).
 const { values: args } = parseArgs({
   options: {
     records: { type: 'string', default: '1000000' },
-    'per-producer': { type: 'string', default: '50000' },
+    'per-producer': { type: 'string', default: '10000' },
     seed: { type: 'string', default: '1' },
     faults: { type: 'string', default: 'mixed' },
     partitions: { type: 'string', default: '6' },
@@ -36,7 +36,7 @@ const REQUEST_TIMEOUT_MS = 5_000
 const MIXES = {
   none: {},
   'no-corrupt': { swallowResponse: 0.01, dropBeforeForward: 0.01, delay: 0.05 },
-  mixed: { corrupt: 0.03, swallowResponse: 0.01, dropBeforeForward: 0.01, delay: 0.05 },
+  mixed: { corrupt: 0.05, swallowResponse: 0.01, dropBeforeForward: 0.01, delay: 0.05 },
 }
 const faults = MIXES[args.faults]
 if (faults === undefined) throw new Error(`--faults must be one of ${Object.keys(MIXES).join(', ')}`)
@@ -119,7 +119,7 @@ async function main() {
         requestTimeoutMs: REQUEST_TIMEOUT_MS,
         deliveryTimeoutMs: 120_000,
         lingerMs: 5,
-        batchSize: 16_384,
+        batchSize: 8_192,
         logger: silent,
       })
       const end = Math.min(RECORDS, (p + 1) * PER_PRODUCER)

@@ -7,9 +7,9 @@
  * start, then every broker a Metadata response names) and rewrites the `brokers` of every Metadata
  * response, and the KIP-951 `node_endpoints` of Produce responses, to those ports. So a client that
  * bootstraps from {@link FaultProxy.bootstrapServers} never talks to a broker directly.
- * FindCoordinator and DescribeCluster responses are NOT rewritten yet (a transactional client would
- * need FindCoordinator); a response of an API the proxy cannot decode when it must is a recorded
- * error and a dropped connection, never a silent bypass.
+ * FindCoordinator and DescribeCluster are NOT rewritten yet (a transactional client will need
+ * FindCoordinator): such a request, or a response the proxy cannot decode when it must rewrite it, is
+ * a recorded error ({@link FaultProxy.errors}) and a dropped connection, never a silent bypass.
  *
  * Faults (one decision per Produce request, drawn from the seed and the request's global ordinal,
  * see {@link decideFault}):
@@ -104,6 +104,12 @@ export interface FaultDecision {
 }
 
 const KINDS: readonly FaultKind[] = ['corrupt', 'swallowResponse', 'dropBeforeForward', 'delay']
+
+/** APIs whose responses carry broker addresses that are not rewritten yet (FindCoordinator, DescribeCluster). */
+const UNREWRITTEN_ADDRESS_APIS: ReadonlyMap<number, string> = new Map([
+  [10, 'FindCoordinator'],
+  [60, 'DescribeCluster'],
+])
 
 /** Bytes of the RecordBatch v2 header (baseOffset .. recordCount); records follow. */
 export const RECORD_BATCH_HEADER_BYTES = 61
@@ -455,6 +461,11 @@ class ProxiedConnection {
     const apiKey = frame.readInt16BE(0)
     const apiVersion = frame.readInt16BE(2)
     const correlationId = frame.readInt32BE(4)
+    if (UNREWRITTEN_ADDRESS_APIS.has(apiKey)) {
+      // Its answer names brokers the proxy does not front yet: refuse loudly rather than let the
+      // client bypass the proxy unnoticed.
+      return this.fail(`${UNREWRITTEN_ADDRESS_APIS.get(apiKey) ?? apiKey} responses carry broker addresses the proxy does not rewrite yet (NotImplemented)`)
+    }
     if (apiKey === MetadataApi.apiKey) this.pending.set(correlationId, { apiKey, apiVersion, swallow: false })
     if (apiKey !== ProduceApi.apiKey) return this.forward(frame)
 
