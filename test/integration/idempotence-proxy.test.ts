@@ -13,12 +13,14 @@
  * a refused first batch followed by a written one leaves a gap only an epoch bump (KIP-360) can
  * close, and after a bump a retried batch whose answer was lost is written again (Java does the same).
  */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import { Producer } from '../../src/index.js'
 import { bootstrapServers, bootstrapServers39 } from '../support/broker.js'
 import { DeliveryLedger, type DeliveryReport } from '../support/delivery-ledger.js'
-import { FaultProxy, type FaultCounts, type FaultRates } from '../support/fault-proxy.js'
+import { FaultProxy, type FaultCounts, type FaultRates, type ProduceTrace } from '../support/fault-proxy.js'
 import { consumeWithKcat } from '../support/kcat.js'
 
 const PARTITIONS = 6
@@ -48,6 +50,14 @@ function seedsFor(label: string): number[] {
   return label === '3.9' ? [101] : [1, 2]
 }
 
+const WARMUP = 'warmup'
+const silent = { debug() {}, info() {}, warn() {}, error() {} }
+
+/**
+ * Creates the topic and writes one warm-up record to each partition (directly, not through the
+ * proxy). Without it a new topic's leader answers the first Produce with NOT_LEADER_OR_FOLLOWER for
+ * a moment after Metadata already names it: a refused first batch, which the exact mixes must not see.
+ */
 async function createTopic(upstream: string[], topic: string): Promise<void> {
   const admin = new Kafka({ clientId: 'kw-proxy-admin', brokers: upstream, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
@@ -56,9 +66,14 @@ async function createTopic(upstream: string[], topic: string): Promise<void> {
   } finally {
     await admin.disconnect()
   }
+  const warm = new Producer({ bootstrapServers: upstream, clientId: 'kw-proxy-warmup', acks: 'all', enableIdempotence: false, logger: silent })
+  try {
+    await Promise.all(Array.from({ length: PARTITIONS }, (_, partition) => warm.send({ topic, partition, value: WARMUP })))
+  } finally {
+    await warm.close({ timeoutMs: 10_000 })
+  }
 }
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
 
 /** One short-lived idempotent producer: sends its records at once (so batches pipeline), flushes, closes. */
 async function runProducer(bootstrap: string[], topic: string, ledger: DeliveryLedger, first: number, count: number, id: number): Promise<void> {
@@ -82,11 +97,20 @@ async function runProducer(bootstrap: string[], topic: string, ledger: DeliveryL
   await producer.close({ timeoutMs: 10_000 })
 }
 
-async function runMix(upstream: string[], mix: Mix, seed: number, label: string): Promise<{ report: DeliveryReport; faults: FaultCounts; ms: number }> {
+async function runMix(upstream: string[], mix: Mix, seed: number, label: string): Promise<{ report: DeliveryReport; faults: FaultCounts; ms: number; topic: string }> {
   const started = Date.now()
   const topic = `proxy-idem-${label.replace('.', '')}-${mix.name}-${seed}-${Date.now()}`
   await createTopic(upstream, topic)
-  const proxy = await FaultProxy.start({ upstream, seed, faults: mix.faults, delayMs: { min: 20, max: 400 } })
+  // PROXY_TRACE_DIR=dir writes every Produce request and response the proxy saw to dir/<topic>.jsonl (debugging)
+  const traceDir = process.env.PROXY_TRACE_DIR
+  const trace: string[] = []
+  const proxy = await FaultProxy.start({
+    upstream,
+    seed,
+    faults: mix.faults,
+    delayMs: { min: 20, max: 400 },
+    ...(traceDir !== undefined ? { trace: (e: ProduceTrace) => trace.push(JSON.stringify({ t: Date.now(), ...e }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) } : {}),
+  })
   const total = PRODUCERS * RECORDS_PER_PRODUCER
   const ledger = new DeliveryLedger(total, (n) => `p${Math.floor(n / RECORDS_PER_PRODUCER)}-k${n % KEYS_PER_PRODUCER}`)
   try {
@@ -102,9 +126,10 @@ async function runMix(upstream: string[], mix: Mix, seed: number, label: string)
     expect(proxy.errors).toEqual([])
   } finally {
     await proxy.stop()
+    if (traceDir !== undefined) writeFileSync(join(traceDir, `${topic}.jsonl`), `${trace.join('\n')}\n`)
   }
-  const report = ledger.audit(await consumeWithKcat(upstream, topic))
-  return { report, faults: proxy.counts(), ms: Date.now() - started }
+  const report = ledger.audit((await consumeWithKcat(upstream, topic)).filter((r) => r.value !== WARMUP))
+  return { report, faults: proxy.counts(), ms: Date.now() - started, topic }
 }
 
 const brokers: [string, () => string[] | undefined][] = [
@@ -121,8 +146,8 @@ describe.each(brokers)('short-lived idempotent producers through the fault proxy
         async () => {
           const upstream = servers()
           if (upstream === undefined) throw new Error(`no ${label} broker`)
-          const { report, faults, ms } = await runMix(upstream, mix, seed, label)
-          process.stderr.write(`proxy run kafka=${label} mix=${mix.name} seed=${seed} ${ms} ms faults=${JSON.stringify(faults)} report=${JSON.stringify(report)}\n`)
+          const { report, faults, ms, topic } = await runMix(upstream, mix, seed, label)
+          process.stderr.write(`proxy run kafka=${label} mix=${mix.name} seed=${seed} ${ms} ms topic=${topic} faults=${JSON.stringify(faults)} report=${JSON.stringify(report)}\n`)
           // the faults really happened
           const injected = faults.corrupt + faults.swallowResponse + faults.dropBeforeForward + faults.delay
           expect(injected).toBeGreaterThan(0)

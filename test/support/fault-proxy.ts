@@ -53,7 +53,28 @@ export interface FaultProxyOptions {
   readonly maxFrameBytes?: number
   /** How many fault events {@link FaultProxy.events} keeps (the oldest are dropped). Default 10000. */
   readonly maxEvents?: number
+  /** Called for every Produce request (after the fault decision) and response: a wire log for debugging runs. */
+  readonly trace?: (entry: ProduceTrace) => void
 }
+
+/** One batch of a traced Produce request, read from its RecordBatch v2 header. */
+export interface TracedBatch {
+  /** `topic-or-id/partition` */
+  readonly partition: string
+  /** producerId */
+  readonly producerId: bigint
+  /** producerEpoch */
+  readonly producerEpoch: number
+  /** baseSequence */
+  readonly baseSequence: number
+  /** recordCount */
+  readonly recordCount: number
+}
+
+/** A Produce request or response as {@link FaultProxyOptions.trace} sees it. */
+export type ProduceTrace =
+  | { readonly direction: 'request'; readonly connection: number; readonly correlationId: number; readonly ordinal: number; readonly fault: FaultKind | undefined; readonly batches: readonly TracedBatch[] }
+  | { readonly direction: 'response'; readonly connection: number; readonly correlationId: number; readonly swallowed: boolean; readonly results: readonly { readonly partition: string; readonly errorCode: number; readonly baseOffset: bigint }[] }
 
 /** Counters of what the proxy saw and did. */
 export interface FaultCounts {
@@ -296,8 +317,7 @@ export class FaultProxy {
       client.destroy()
       return
     }
-    this.counters.connections++
-    new ProxiedConnection(this, client, host, port)
+    new ProxiedConnection(this, client, host, port, this.counters.connections++)
   }
 
   // ---- hooks for ProxiedConnection (kept on the proxy so the connection stays small) ----
@@ -342,6 +362,14 @@ export class FaultProxy {
     this.counters[event.kind]++
     this.eventLog.push(event)
     if (this.eventLog.length > (this.options.maxEvents ?? 10_000)) this.eventLog.shift()
+  }
+
+  /** @internal */ traceProduce(entry: ProduceTrace): void {
+    this.options.trace?.(entry)
+  }
+
+  /** @internal */ get tracing(): boolean {
+    return this.options.trace !== undefined
   }
 
   /** @internal */ error(message: string): void {
@@ -403,6 +431,7 @@ class ProxiedConnection {
     private readonly client: Socket,
     host: string,
     port: number,
+    private readonly id: number,
   ) {
     this.upstreamName = `${host}:${port}`
     proxy.own(client)
@@ -485,6 +514,13 @@ class ProxiedConnection {
     }
     if (kind === 'corrupt' && batches.length === 0) kind = undefined
     if (expectsResponse) this.pending.set(correlationId, { apiKey, apiVersion, swallow: kind === 'swallowResponse' })
+    if (this.proxy.tracing) {
+      const traced = batches.map(({ name, records }) => {
+        const v = new DataView(records.buffer, records.byteOffset, records.byteLength)
+        return { partition: name, producerId: v.getBigInt64(43), producerEpoch: v.getInt16(51), baseSequence: v.getInt32(53), recordCount: v.getInt32(57) }
+      })
+      this.proxy.traceProduce({ direction: 'request', connection: this.id, correlationId, ordinal, fault: kind, batches: traced })
+    }
     if (kind === undefined) return this.forward(frame)
 
     const event = { ordinal, kind, upstream: this.upstreamName, correlationId, partitions: batches.map((b) => b.name) }
@@ -535,9 +571,13 @@ class ProxiedConnection {
     const p = this.pending.get(correlationId)
     if (p === undefined) return this.write(this.client, this.upstreamSocket, frame)
     this.pending.delete(correlationId)
-    if (p.swallow) return this.close()
     if (p.apiKey === MetadataApi.apiKey) return this.write(this.client, this.upstreamSocket, await this.rewriteMetadata(p.apiVersion, correlationId, frame))
     const produce: ProduceResponse = decodeResponse(ProduceApi, p.apiVersion, frame)
+    if (this.proxy.tracing) {
+      const results = produce.responses.flatMap((t) => t.partitionResponses.map((r) => ({ partition: `${t.name !== '' ? t.name : t.topicId}/${r.index}`, errorCode: r.errorCode, baseOffset: r.baseOffset })))
+      this.proxy.traceProduce({ direction: 'response', connection: this.id, correlationId, swallowed: p.swallow, results })
+    }
+    if (p.swallow) return this.close()
     if (produce.nodeEndpoints.length === 0) return this.write(this.client, this.upstreamSocket, frame)
     const nodeEndpoints = []
     for (const n of produce.nodeEndpoints) nodeEndpoints.push({ ...n, host: '127.0.0.1', port: await this.proxy.proxyPort(n.host, n.port) })
