@@ -4,6 +4,7 @@
  * byte with CORRUPT_MESSAGE and writes nothing, a swallowed response was written but its connection
  * dies, a request dropped before forwarding never reaches the log, a delay keeps order.
  */
+import { execFile } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Connection } from '../../src/network/connection.js'
 import { NetworkError } from '../../src/network/errors.js'
@@ -56,6 +57,14 @@ function partitionResult(res: ProduceResponse): { errorCode: number; baseOffset:
   const p = res.responses[0]?.partitionResponses[0]
   if (p === undefined) throw new Error('Produce response without a partition')
   return p
+}
+
+/** Runs a command and returns its stdout (with `input` on stdin). */
+function run_(cmd: string, args: readonly string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { timeout: 60_000 }, (err, stdout, stderr) => (err !== null ? reject(new Error(`${cmd} ${args.join(' ')}: ${err.message} ${stderr}`)) : resolve(stdout)))
+    if (input !== undefined) child.stdin?.end(input)
+  })
 }
 
 const unique = (name: string): string => `proxy-${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`
@@ -151,6 +160,24 @@ describe.each(brokers)('FaultProxy in front of Kafka %s', (label, servers) => {
     expect(proxy.counts().delay).toBeGreaterThan(0)
     expect(proxy.counts().delay).toBeLessThan(20)
     expect((await consumeWithKcat(upstream(), topic)).map((r) => r.value)).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`))
+  })
+
+  run('a client we did not write (kcat, librdkafka) sees the rewritten addresses and produces through the proxy', async () => {
+    const topic = unique('kcat')
+    const proxy = await startProxy(upstream())
+    const conn = await connectTo(proxy.bootstrapServers[0] ?? '')
+    await topicId(conn, topic)
+    const listing = await run_('kcat', ['-L', '-b', proxy.bootstrapServers.join(','), '-t', topic, '-J'])
+    const md = JSON.parse(listing) as { brokers: { id: number; name: string }[] }
+    expect(md.brokers.length).toBeGreaterThan(0)
+    for (const b of md.brokers) {
+      expect(b.name).toMatch(/^127\.0\.0\.1:\d+$/)
+      expect(upstream()).not.toContain(b.name)
+    }
+    await run_('kcat', ['-P', '-b', proxy.bootstrapServers.join(','), '-t', topic, '-p', '0', '-X', 'acks=all'], 'one\ntwo\nthree\n')
+    expect(proxy.counts().produceRequests).toBeGreaterThan(0)
+    expect(proxy.errors).toEqual([])
+    expect((await consumeWithKcat(upstream(), topic)).map((r) => r.value)).toEqual(['one', 'two', 'three'])
   })
 
   run('stop() closes every socket it owns and its listeners', async () => {
