@@ -168,3 +168,51 @@ describe.each(brokers)('short-lived idempotent producers through the fault proxy
     }
   }
 })
+
+describe.each(brokers)('the issue-12 sequence, scripted against Kafka %s', (label, servers) => {
+  const run = label === '3.9' && process.env.KAFKA_SKIP_39 === '1' ? it.skip : it
+  run('a fresh producer whose first batch is refused as corrupt while its second is written reports none of the first as delivered unless it is in the log', async () => {
+    const upstream = servers()
+    if (upstream === undefined) throw new Error(`no ${label} broker`)
+    const topic = `proxy-idem-${label.replace('.', '')}-scripted-${Date.now()}`
+    await createTopic(upstream, topic)
+    const trace: ProduceTrace[] = []
+    // Only the producer's very first Produce request is corrupted; it carries batch seq 0 of partition 0.
+    const proxy = await FaultProxy.start({ upstream, seed: 12, plan: (ordinal) => (ordinal === 0 ? 'corrupt' : undefined), trace: (e) => trace.push(e) })
+    const ledger = new DeliveryLedger(60, (n) => `k${n % 6}`)
+    try {
+      const producer = new Producer({
+        bootstrapServers: proxy.bootstrapServers,
+        clientId: 'kw-proxy-scripted',
+        acks: 'all',
+        enableIdempotence: true,
+        maxInFlightRequestsPerConnection: 5,
+        batchSize: 200,
+        lingerMs: 0,
+        requestTimeoutMs: 5_000,
+        deliveryTimeoutMs: 15_000,
+        logger: silent,
+      })
+      const settled: Promise<void>[] = []
+      for (let n = 0; n < 60; n++) settled.push(ledger.track(n, producer.send({ topic, partition: 0, key: ledger.keyOf(n), value: ledger.valueOf(n) })))
+      await producer.flush()
+      await Promise.all(settled)
+      await producer.close({ timeoutMs: 10_000 })
+    } finally {
+      await proxy.stop()
+    }
+    // The premise: batch seq 0 was corrupted and a later batch was forwarded before seq 0 went again,
+    // so the broker (no state for this producer) took the later batch as the producer's first.
+    const requests = trace.filter((e) => e.direction === 'request')
+    const retryOfFirst = requests.findIndex((e, i) => i > 0 && e.batches.some((b) => b.baseSequence === 0))
+    expect(requests[0]?.fault).toBe('corrupt')
+    expect(requests[0]?.batches.map((b) => b.baseSequence)).toEqual([0])
+    expect(requests.slice(1, retryOfFirst < 0 ? undefined : retryOfFirst).some((e) => e.batches.some((b) => b.baseSequence > 0))).toBe(true)
+    const report = ledger.audit((await consumeWithKcat(upstream, topic)).filter((r) => r.value !== WARMUP))
+    process.stderr.write(`scripted issue-12 sequence kafka=${label}: report=${JSON.stringify(report)}\n`)
+    expect(report.unsettled).toBe(0)
+    expect(report.untypedRejections).toBe(0)
+    expect(report.lost, report.lostSamples.join('; ')).toBe(0)
+    expect(report.wrongOffset).toBe(0)
+  })
+})

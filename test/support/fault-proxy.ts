@@ -49,6 +49,11 @@ export interface FaultProxyOptions {
   readonly delayMs?: { readonly min: number; readonly max: number }
   /** Skip faults for the first N Produce requests (e.g. let a warm-up through). Default 0. */
   readonly cleanFirst?: number
+  /**
+   * A scripted plan instead of the rates: the fault for the Produce request with this ordinal
+   * (undefined = none). Byte positions and delays still come from the seed.
+   */
+  readonly plan?: (ordinal: number) => FaultKind | undefined
   /** Largest frame accepted either way; bigger size prefixes close the connection. Default 100 MiB. */
   readonly maxFrameBytes?: number
   /** How many fault events {@link FaultProxy.events} keeps (the oldest are dropped). Default 10000. */
@@ -349,7 +354,9 @@ export class FaultProxy {
     const ordinal = this.ordinal++
     this.counters.produceRequests++
     const clean = ordinal < (this.options.cleanFirst ?? 0)
-    const decision = clean ? { kind: undefined, u1: 0, u2: 0 } : decideFault(this.options.seed, ordinal, this.rates)
+    const drawn = decideFault(this.options.seed, ordinal, this.rates)
+    const plan = this.options.plan
+    const decision = clean ? { kind: undefined, u1: 0, u2: 0 } : plan !== undefined ? { ...drawn, kind: plan(ordinal) } : drawn
     return { ordinal, decision }
   }
 
