@@ -32,12 +32,16 @@ const KEYS_PER_PRODUCER = 24
 interface Mix {
   readonly name: string
   readonly faults: FaultRates
+  /** delay range in ms (default 20..400, well inside requestTimeoutMs) */
+  readonly delayMs?: { readonly min: number; readonly max: number }
   /** true when the protocol guarantees no duplicates and no reorders under this mix */
   readonly exact: boolean
 }
 
 const MIXES: readonly Mix[] = [
   { name: 'delay', faults: { delay: 0.3 }, exact: true },
+  // held past requestTimeoutMs (5 s): the client times the request out and closes; the proxy then drops it
+  { name: 'delay-past-request-timeout', faults: { delay: 0.04 }, delayMs: { min: 5_500, max: 6_500 }, exact: true },
   { name: 'drop-before-forward', faults: { dropBeforeForward: 0.15 }, exact: true },
   { name: 'swallow-response', faults: { swallowResponse: 0.15 }, exact: true },
   { name: 'corrupt', faults: { corrupt: 0.25 }, exact: false },
@@ -108,7 +112,7 @@ async function runMix(upstream: string[], mix: Mix, seed: number, label: string)
     upstream,
     seed,
     faults: mix.faults,
-    delayMs: { min: 20, max: 400 },
+    delayMs: mix.delayMs ?? { min: 20, max: 400 },
     ...(traceDir !== undefined ? { trace: (e: ProduceTrace) => trace.push(JSON.stringify({ t: Date.now(), ...e }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) } : {}),
   })
   const total = PRODUCERS * RECORDS_PER_PRODUCER
