@@ -178,6 +178,11 @@ describe.each(brokers)('FaultProxy in front of Kafka %s', (label, servers) => {
     expect(proxy.counts().produceRequests).toBeGreaterThan(0)
     expect(proxy.errors).toEqual([])
     expect((await consumeWithKcat(upstream(), topic)).map((r) => r.value)).toEqual(['one', 'two', 'three'])
+    // A group consumer finds its coordinator (FindCoordinator) through the proxy too.
+    const consumed = await run_('kcat', ['-b', proxy.bootstrapServers.join(','), '-G', `g-${topic}`, '-X', 'auto.offset.reset=earliest', '-e', '-q', '-f', '%s\n', topic])
+    expect(consumed.split('\n').filter((l) => l !== '')).toEqual(['one', 'two', 'three'])
+    expect(proxy.counts().findCoordinatorRewritten).toBeGreaterThan(0)
+    expect(proxy.errors).toEqual([])
   })
 
   run('stop() closes every socket it owns and its listeners', async () => {

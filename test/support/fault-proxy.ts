@@ -5,11 +5,11 @@
  *
  * Addressing: the proxy listens on one local port per broker it has seen (the bootstrap servers at
  * start, then every broker a Metadata response names) and rewrites the `brokers` of every Metadata
- * response, and the KIP-951 `node_endpoints` of Produce responses, to those ports. So a client that
- * bootstraps from {@link FaultProxy.bootstrapServers} never talks to a broker directly.
- * FindCoordinator and DescribeCluster are NOT rewritten yet (a transactional client will need
- * FindCoordinator): such a request, or a response the proxy cannot decode when it must rewrite it, is
- * a recorded error ({@link FaultProxy.errors}) and a dropped connection, never a silent bypass.
+ * response, the KIP-951 `node_endpoints` of Produce responses and the coordinators of FindCoordinator
+ * responses (`find-coordinator-rewrite.ts`) to those ports. So a client that bootstraps from
+ * {@link FaultProxy.bootstrapServers} never talks to a broker directly. DescribeCluster is NOT
+ * rewritten yet: such a request, or a response the proxy cannot decode when it must rewrite it, is a
+ * recorded error ({@link FaultProxy.errors}) and a dropped connection, never a silent bypass.
  *
  * Faults (one decision per Produce request, drawn from the seed and the request's global ordinal,
  * see {@link decideFault}):
@@ -29,6 +29,7 @@ import { ProduceApi, type ProduceRequest, type ProduceResponse } from '../../src
 import { Reader } from '../../src/protocol/reader.js'
 import { Writer } from '../../src/protocol/writer.js'
 import { FrameReader } from '../../src/network/frame-reader.js'
+import { FIND_COORDINATOR_KEY, rewriteFindCoordinator } from './find-coordinator-rewrite.js'
 import type { ApiDefinition } from '../../src/protocol/api.js'
 
 /** The kinds of fault the proxy injects into Produce requests. */
@@ -99,6 +100,8 @@ export interface FaultCounts {
   metadataRewritten: number
   /** Produce responses whose KIP-951 node endpoints were rewritten */
   produceEndpointsRewritten: number
+  /** FindCoordinator responses whose coordinator addresses were rewritten */
+  findCoordinatorRewritten: number
   /** Connections to a broker that failed (refused, reset) */
   upstreamErrors: number
 }
@@ -131,11 +134,8 @@ export interface FaultDecision {
 
 const KINDS: readonly FaultKind[] = ['corrupt', 'swallowResponse', 'dropBeforeForward', 'delay']
 
-/** APIs whose responses carry broker addresses that are not rewritten yet (FindCoordinator, DescribeCluster). */
-const UNREWRITTEN_ADDRESS_APIS: ReadonlyMap<number, string> = new Map([
-  [10, 'FindCoordinator'],
-  [60, 'DescribeCluster'],
-])
+/** APIs whose responses carry broker addresses that are not rewritten yet (DescribeCluster). */
+const UNREWRITTEN_ADDRESS_APIS: ReadonlyMap<number, string> = new Map([[60, 'DescribeCluster']])
 
 /** Bytes of the RecordBatch v2 header (baseOffset .. recordCount); records follow. */
 export const RECORD_BATCH_HEADER_BYTES = 61
@@ -219,6 +219,7 @@ export class FaultProxy {
     delay: 0,
     metadataRewritten: 0,
     produceEndpointsRewritten: 0,
+    findCoordinatorRewritten: 0,
     upstreamErrors: 0,
   }
   private readonly eventLog: FaultEvent[] = []
@@ -387,7 +388,7 @@ export class FaultProxy {
     this.counters.upstreamErrors++
   }
 
-  /** @internal */ countRewrite(which: 'metadataRewritten' | 'produceEndpointsRewritten'): void {
+  /** @internal */ countRewrite(which: 'metadataRewritten' | 'produceEndpointsRewritten' | 'findCoordinatorRewritten'): void {
     this.counters[which]++
   }
 
@@ -502,7 +503,7 @@ class ProxiedConnection {
       // client bypass the proxy unnoticed.
       return this.fail(`${UNREWRITTEN_ADDRESS_APIS.get(apiKey) ?? apiKey} responses carry broker addresses the proxy does not rewrite yet (NotImplemented)`)
     }
-    if (apiKey === MetadataApi.apiKey) this.pending.set(correlationId, { apiKey, apiVersion, swallow: false })
+    if (apiKey === MetadataApi.apiKey || apiKey === FIND_COORDINATOR_KEY) this.pending.set(correlationId, { apiKey, apiVersion, swallow: false })
     if (apiKey !== ProduceApi.apiKey) return this.forward(frame)
 
     const r = new Reader(frame)
@@ -579,6 +580,11 @@ class ProxiedConnection {
     if (p === undefined) return this.write(this.client, this.upstreamSocket, frame)
     this.pending.delete(correlationId)
     if (p.apiKey === MetadataApi.apiKey) return this.write(this.client, this.upstreamSocket, await this.rewriteMetadata(p.apiVersion, correlationId, frame))
+    if (p.apiKey === FIND_COORDINATOR_KEY) {
+      const out = await rewriteFindCoordinator(frame, p.apiVersion, (host, port) => this.proxy.proxyPort(host, port))
+      this.proxy.countRewrite('findCoordinatorRewritten')
+      return this.write(this.client, this.upstreamSocket, out)
+    }
     const produce: ProduceResponse = decodeResponse(ProduceApi, p.apiVersion, frame)
     if (this.proxy.tracing) {
       const results = produce.responses.flatMap((t) => t.partitionResponses.map((r) => ({ partition: `${t.name !== '' ? t.name : t.topicId}/${r.index}`, errorCode: r.errorCode, baseOffset: r.baseOffset })))

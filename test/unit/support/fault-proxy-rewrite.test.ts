@@ -148,7 +148,7 @@ describe('FaultProxy address rewriting', () => {
 })
 
 describe('FaultProxy APIs it cannot rewrite yet', () => {
-  it('refuses FindCoordinator loudly instead of letting its broker address bypass the proxy', async () => {
+  it('refuses DescribeCluster loudly instead of letting its broker addresses bypass the proxy', async () => {
     let reached = 0
     const upstream = await scriptedUpstream(() => {
       reached++
@@ -160,16 +160,16 @@ describe('FaultProxy APIs it cannot rewrite yet', () => {
     const i = address.lastIndexOf(':')
     const s = connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)) })
     cleanup.push(() => s.destroy())
-    // FindCoordinator v1 request header + a body; the proxy only reads the header
-    const frame = Buffer.alloc(4 + 8 + 2 + 4)
+    // DescribeCluster v0 request header (v2: flexible) with a null client id; the proxy only reads the header
+    const frame = Buffer.alloc(4 + 8 + 2 + 1)
     frame.writeInt32BE(frame.length - 4, 0)
-    frame.writeInt16BE(10, 4)
-    frame.writeInt16BE(1, 6)
+    frame.writeInt16BE(60, 4)
+    frame.writeInt16BE(0, 6)
     frame.writeInt32BE(3, 8)
     frame.writeInt16BE(-1, 12)
     s.write(frame)
     await new Promise<void>((r) => s.once('close', () => r()))
     expect(reached).toBe(0)
-    expect(proxy.errors[0]).toMatch(/FindCoordinator.*not rewrite/)
+    expect(proxy.errors[0]).toMatch(/DescribeCluster.*not rewrite/)
   })
 })
