@@ -8,7 +8,8 @@
  * or a kafka-wire error, no acknowledgement naming an offset that holds another record.
  * Asserted 0 only where the protocol guarantees it (delay, drop-before-forward, swallowed response:
  * the broker sees, per partition, a prefix of what was sent, in order — it reads one request per
- * connection at a time — so every retry is either new or a duplicate its 5-batch cache recognizes):
+ * connection at a time, SocketServer.scala Processor mutes a channel from a request to its response —
+ * so every retry is either new or a duplicate its 5-batch cache recognizes):
  * duplicates and per-key reorders. Reported, not asserted, when batches are refused (corrupt, mixed):
  * a refused first batch followed by a written one leaves a gap only an epoch bump (KIP-360) can
  * close, and after a bump a retried batch whose answer was lost is written again (Java does the same).
