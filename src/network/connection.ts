@@ -37,9 +37,12 @@ import {
   ConnectionClosedError,
   ConnectionSetupTimeoutError,
   CorrelationIdMismatchError,
+  InvalidBrokerAddressError,
   InvalidFrameError,
   NetworkError,
   RequestTimeoutError,
+  ResponseDecodeError,
+  invalidAddressReason,
 } from './errors.js'
 import { Fifo } from './fifo.js'
 import { FrameReader, FrameSizeError } from './frame-reader.js'
@@ -326,6 +329,13 @@ export class Connection {
    */
   async connect(): Promise<void> {
     if (this._state !== 'new') throw new NetworkError(this.broker, `connect() called on a connection that is ${this._state}`)
+    // net.connect allocates its socket handle before it refuses a bad port, and never frees it.
+    const badAddress = invalidAddressReason(this.host, this.port)
+    if (badAddress !== undefined) {
+      const error = new InvalidBrokerAddressError(this.broker, this.host, this.port, badAddress)
+      this.fail(error)
+      throw error
+    }
     this._state = 'connecting'
     const started = Date.now()
     let phase = 'TCP connect'
@@ -530,9 +540,12 @@ export class Connection {
     try {
       response = this.decode(head, frame)
     } catch (err) {
-      // The frame boundary is intact, so the stream stays usable: only this request fails.
-      head.reject(err instanceof Error ? err : new Error(String(err)))
-      this.afterResponse()
+      // Bytes that do not decode as the expected response (corrupt, truncated, another API's
+      // frame) mean this stream cannot be trusted any more: the request's outcome is unknown, so
+      // it fails with a retriable error and the connection closes; a retry goes to a new one.
+      const error = new ResponseDecodeError(this.broker, head.api.name, head.version, head.correlationId, err)
+      head.reject(error)
+      this.fail(new ConnectionClosedError(this.broker, `connection closed because a ${head.api.name} response could not be decoded`, error))
       return
     }
     this.noteThrottle(head, response)

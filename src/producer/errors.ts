@@ -3,16 +3,9 @@
  * broker keep the Kafka error name and code (see `src/protocol/errors.ts`) on `cause`.
  */
 
-/** Base class of every error kafka-wire's producer raises itself. */
-export class KafkaWireError extends Error {
-  /** True when the same operation may succeed if tried again. */
-  readonly retriable: boolean
-  constructor(message: string, options?: { cause?: unknown; retriable?: boolean }) {
-    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined)
-    this.name = new.target.name
-    this.retriable = options?.retriable ?? false
-  }
-}
+// The root lives below the layers so protocol and network errors extend it too.
+import { KafkaWireError } from '../kafka-wire-error.js'
+export { KafkaWireError }
 
 /** An option passed to `new Producer()` is unknown, of the wrong type, out of range or conflicting. */
 export class ConfigError extends KafkaWireError {

@@ -11,8 +11,11 @@ import {
   CorrelationIdMismatchError,
   InvalidFrameError,
   NetworkError,
+  InvalidBrokerAddressError,
   RequestTimeoutError,
+  ResponseDecodeError,
 } from '../../../src/network/errors.js'
+import { KafkaWireError } from '../../../src/kafka-wire-error.js'
 import { type ApiVersionsRequest, ApiVersionsApi } from '../../../src/protocol/api-versions.js'
 import { ProtocolError } from '../../../src/protocol/errors.js'
 import { InitProducerIdApi } from '../../../src/protocol/init-producer-id.js'
@@ -234,25 +237,46 @@ describe('Connection pipelining', () => {
     expect(seen).toEqual(['send:18:v4:#0:true', 'receive:18:v4:#0:true', 'send:3:v12:#1:true', 'receive:3:v12:#1:true'])
   })
 
-  it('fails only the request whose response does not decode and keeps the connection usable', async () => {
-    let n = 0
+  it('a response that does not decode fails its request with a retriable ResponseDecodeError and closes the connection', async () => {
+    // Issue 18: an undecodable response is a fault of that connection (its outcome is unknown and
+    // the stream can no longer be trusted); the request is retried on a new connection.
     const c = await start(
       handshakeThen((req, cl) => {
-        if (n++ === 0) {
-          const frame = FakeClient.frame(MetadataApi, req.correlationId, req.apiVersion, metadata())
-          // Same frame boundary, body cut short: the size prefix says 6 bytes.
-          const cut = Buffer.alloc(10)
-          cut.writeInt32BE(6, 0)
-          frame.copy(cut, 4, 4, 10)
-          cl.write(cut)
-        } else cl.reply(req, MetadataApi, metadata())
+        const frame = FakeClient.frame(MetadataApi, req.correlationId, req.apiVersion, metadata())
+        // Same frame boundary, body cut short: the size prefix says 6 bytes.
+        const cut = Buffer.alloc(10)
+        cut.writeInt32BE(6, 0)
+        frame.copy(cut, 4, 4, 10)
+        cl.write(cut)
       }),
     )
     await c.connect()
-    await expectRejects(c.send(MetadataApi, { topics: [], allowAutoTopicCreation: false }), ProtocolError)
-    const ok = await c.send(MetadataApi, { topics: [], allowAutoTopicCreation: false })
-    expect(ok.clusterId).toBe('fake')
-    expect(c.isReady).toBe(true)
+    const queued = c.send(MetadataApi, { topics: [], allowAutoTopicCreation: false })
+    const second = c.send(MetadataApi, { topics: [], allowAutoTopicCreation: false })
+    const err = await expectRejects(queued, ResponseDecodeError)
+    expect(err).toBeInstanceOf(KafkaWireError)
+    expect((err as ResponseDecodeError).retriable).toBe(true)
+    expect((err as ResponseDecodeError).api).toBe('Metadata')
+    expect(err.cause).toBeInstanceOf(ProtocolError)
+    expect(err.message).toMatch(/^127\.0\.0\.1:\d+: Metadata v\d+ response \(correlation id 1\) could not be decoded/)
+    await expectRejects(second, ConnectionClosedError)
+    expect(c.isReady).toBe(false)
+    expect(c.error).toBeInstanceOf(ConnectionClosedError)
+  })
+
+  it('refuses a port outside 1..65535 or an empty host before creating any socket', async () => {
+    for (const [host, port] of [['127.0.0.1', 0], ['127.0.0.1', 70000], ['127.0.0.1', -1], ['', 9092], ['127.0.0.1', 1.5]] as const) {
+      let factoryCalls = 0
+      const c = new Connection({ host, port, clientId: 't', socketFactory: (o) => {
+        factoryCalls++
+        return netConnect(o)
+      } })
+      const err = await expectRejects(c.connect(), InvalidBrokerAddressError)
+      expect(err).toBeInstanceOf(KafkaWireError)
+      expect(err.message).toMatch(/invalid broker address/)
+      expect(factoryCalls).toBe(0)
+      expect(c.state).toBe('closed')
+    }
   })
 })
 
