@@ -21,7 +21,8 @@
  *   connection watches the earliest. An expired *in-flight* request closes the connection (later
  *   responses could no longer be matched safely); an expired *queued* one is just rejected.
  * - `write()` returning false stops writing until `drain` (socket backpressure).
- * - A response with `throttleTimeMs > 0` holds further writes until it has passed (KIP-219).
+ * - A response with `throttleTimeMs > 0` holds further writes until it has passed (KIP-219), for
+ *   at most `requestTimeoutMs`.
  * - After `close()` or a failure no socket, listener or timer is left behind.
  */
 import { Socket, connect as netConnect } from 'node:net'
@@ -581,7 +582,11 @@ export class Connection {
     if (typeof t !== 'number' || !(t > 0)) return
     const first = FIRST_CLIENT_THROTTLED_VERSION.get(request.api.apiKey) ?? 0
     if (request.version < first) return
-    this.throttledUntil = Math.max(this.throttledUntil, Date.now() + t)
+    // Honour at most requestTimeoutMs: a longer hold only guarantees that every queued request
+    // times out, and one corrupt throttle_time_ms (up to 2^31-1 ms) would pin the connection for
+    // weeks (issue 18). The broker mutes its side of the channel for the full throttle anyway
+    // (KIP-219), so writing earlier cannot overload it.
+    this.throttledUntil = Math.max(this.throttledUntil, Date.now() + Math.min(t, this.requestTimeoutMs))
     if (this.onThrottle !== undefined) this.onThrottle(t, request.api.name)
   }
 

@@ -313,6 +313,21 @@ describe('Connection throttling (KIP-219)', () => {
     expect(c.isReady).toBe(true)
   })
 
+  it('holds for at most requestTimeoutMs, however long the throttle_time_ms (issue 18: a corrupt one pinned the connection)', async () => {
+    let n = 0
+    // 2^31-1 ms: what a corrupt or hostile response can claim.
+    const c = await start(handshakeThen((req, cl) => cl.reply(req, MetadataApi, metadata(n++ === 0 ? 2 ** 31 - 1 : 0))), { requestTimeoutMs: 2000 })
+    await c.connect()
+    const req = { topics: [], allowAutoTopicCreation: false }
+    const before = Date.now()
+    await c.send(MetadataApi, req, { version: 12 })
+    expect(c.throttledUntilMs).toBeGreaterThan(before)
+    expect(c.throttledUntilMs).toBeLessThanOrEqual(Date.now() + 2000)
+    // The next request is written once the capped hold has passed, well within its own timeout.
+    const ok = await c.send(MetadataApi, req, { version: 12, timeoutMs: 60_000 })
+    expect(ok.clusterId).toBe('fake')
+  })
+
   it('ignores throttle_time_ms on versions where the broker already delayed the response', async () => {
     const c = await start(handshakeThen((req, cl) => cl.reply(req, MetadataApi, metadata(5_000))))
     await c.connect()
