@@ -478,6 +478,22 @@ describe('Connection faults (fake server)', () => {
     await expectNoLeaks(base)
   })
 
+  it('an ApiVersions answer listing an api key twice fails connect() instead of pinning wrong versions', async () => {
+    const base = timers()
+    const c = await start((client) => {
+      client.onRequest = (req, cl) => {
+        const good = fakeApiVersions()
+        // A corrupt answer: Produce listed again with v0-v2 (the later entry would win).
+        cl.replyApiVersions(req, { apiKeys: [...good.apiKeys, { apiKey: 0, minVersion: 0, maxVersion: 2 }] })
+      }
+    })
+    const err = await expectRejects(c.connect(), NetworkError)
+    expect(err).toBeInstanceOf(KafkaWireError)
+    expect(err.message).toMatch(/api key 0 is listed twice/)
+    expect(c.isReady).toBe(false)
+    await expectNoLeaks(base)
+  })
+
   it('close() rejects pending and queued requests and leaves nothing behind', async () => {
     const base = timers()
     const c = await start(handshakeThen(), { maxInFlightRequests: 1 })
