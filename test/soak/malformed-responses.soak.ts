@@ -1,7 +1,8 @@
 /**
  * Soak of the issue-18 fuzzer outside CI: `npm run soak:malformed` runs at least 100,000
  * iterations (`MALFORMED_SOAK_ITERATIONS`) of test/support/malformed-fuzz.ts, `MALFORMED_SOAK_CONCURRENCY`
- * (default 16) at a time, against responses recorded from the real test broker, printing progress
+ * (default 16) at a time (100,000-partition Metadata responses at a tenth of their turns,
+ * `MALFORMED_SOAK_MANY_PARTITIONS_WEIGHT`), against responses recorded from the real test broker, printing progress
  * every 1000 iterations and the totals (iterations, time, mutations by kind, violations, RSS).
  * Concurrent iterations share the process, so leftover handles are checked once at the end; the
  * per-iteration handle check is the CI test's (test/integration/malformed-responses.test.ts).
@@ -16,6 +17,7 @@ const ITERATIONS = Number(process.env.MALFORMED_SOAK_ITERATIONS ?? 100_000)
 const CONCURRENCY = Number(process.env.MALFORMED_SOAK_CONCURRENCY ?? 16)
 const SEED = Number(process.env.MALFORMED_SOAK_SEED ?? 1)
 const TOPIC = `malformed-soak-${process.pid}-${Date.now()}`
+const MANY_PARTITIONS_WEIGHT = Number(process.env.MALFORMED_SOAK_MANY_PARTITIONS_WEIGHT ?? 0.1)
 const MiB = 1024 * 1024
 
 it(`malformed responses: ${ITERATIONS} iterations, ${CONCURRENCY} at a time, seed ${SEED}`, async () => {
@@ -28,6 +30,7 @@ it(`malformed responses: ${ITERATIONS} iterations, ${CONCURRENCY} at a time, see
     }
   })
   const started = Date.now()
+  let reported = 0
   const report = await runFuzz({
     recording,
     topic: TOPIC,
@@ -36,7 +39,12 @@ it(`malformed responses: ${ITERATIONS} iterations, ${CONCURRENCY} at a time, see
     concurrency: CONCURRENCY,
     warmup: 200,
     progressEvery: 1000,
+    // ~1 s of CPU each (3 MB to decode): 1 in 10 of their turns, so the soak fits a shared machine.
+    kindWeights: { 'metadata-many-partitions': MANY_PARTITIONS_WEIGHT },
     onProgress: (r) => {
+      const fresh = r.violations.slice(reported)
+      reported = r.violations.length
+      if (fresh.length > 0) process.stderr.write(`${summarizeViolations(fresh, undefined, 2)}\n`)
       const secs = (Date.now() - started) / 1000
       process.stderr.write(
         `[soak] ${r.iterations} iterations, ${r.mutations} mutations, ${r.violations.length} violations, ${secs.toFixed(0)} s, ` +

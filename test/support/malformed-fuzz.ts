@@ -11,7 +11,7 @@
  */
 import { type Logger, Producer } from '../../src/index.js'
 import { KafkaWireError } from '../../src/kafka-wire-error.js'
-import { type AppliedMutation, type Recording, ReplayBroker, rng } from './replay-broker.js'
+import { type AppliedMutation, type MutationKind, type Recording, ReplayBroker, rng } from './replay-broker.js'
 
 /** What went wrong in one iteration. */
 export type ViolationKind =
@@ -90,6 +90,8 @@ export interface FuzzOptions {
   readonly from?: number
   /** Producer logger (default silent), for reproducing a violation. */
   readonly logger?: Logger
+  /** Probability of keeping each mutation kind when its turn comes (default 1 for all). */
+  readonly kindWeights?: Partial<Record<MutationKind, number>>
 }
 
 /** Producer timeouts: short so runs are quick, generous enough for a loaded 2-core machine. */
@@ -188,7 +190,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
 async function runOne(options: FuzzOptions, iteration: number, checkHandles: boolean, report: FuzzReport, uncaught: string[]): Promise<void> {
   const { seed, topic } = options
   const random = rng((seed * 1_000_003 + iteration) >>> 0)
-  const replay = await ReplayBroker.start(options.recording, { seed: Math.floor(random() * 2 ** 32), kindOffset: iteration * 2 + seed })
+  const replay = await ReplayBroker.start(options.recording, { seed: Math.floor(random() * 2 ** 32), kindOffset: iteration * 2 + seed, ...(options.kindWeights !== undefined ? { kindWeights: options.kindWeights } : {}) })
   const violations: Omit<Violation, 'seed' | 'iteration' | 'mutations'>[] = []
   const uncaughtBefore = uncaught.length
   try {

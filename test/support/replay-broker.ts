@@ -320,9 +320,10 @@ export class ReplayBroker {
     private readonly server: Server,
     /** Port the replay broker listens on. */
     readonly port: number,
-    recording: Recording,
+    private readonly recording: Recording,
     seed: number,
     private readonly kindOffset: number,
+    private readonly kindWeights: Partial<Record<MutationKind, number>>,
   ) {
     this.random = rng(seed)
     for (const [key, rec] of recording.responses) {
@@ -335,16 +336,17 @@ export class ReplayBroker {
 
   /**
    * Starts a replay broker on a free port of 127.0.0.1 for `recording`, mutating with `seed`;
-   * mutation kinds rotate through {@link ALL_KINDS} starting at `kindOffset` (default 0).
+   * mutation kinds rotate through {@link ALL_KINDS} starting at `kindOffset` (default 0); a kind
+   * with a weight w in `kindWeights` is kept with probability w (else the next kind is used).
    */
-  static async start(recording: Recording, options: { seed: number; kindOffset?: number }): Promise<ReplayBroker> {
+  static async start(recording: Recording, options: { seed: number; kindOffset?: number; kindWeights?: Partial<Record<MutationKind, number>> }): Promise<ReplayBroker> {
     let broker: ReplayBroker | undefined
     const server = createServer((socket) => (broker as ReplayBroker).accept(socket))
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(0, '127.0.0.1', () => resolve())
     })
-    broker = new ReplayBroker(server, (server.address() as AddressInfo).port, recording, options.seed, options.kindOffset ?? 0)
+    broker = new ReplayBroker(server, (server.address() as AddressInfo).port, recording, options.seed, options.kindOffset ?? 0, options.kindWeights ?? {})
     return broker
   }
 
@@ -402,7 +404,9 @@ export class ReplayBroker {
     if (this.budget > 0) {
       this.budget--
       // Kinds in rotation from `kindOffset`, so a run of n iterations covers min(n, kinds) kinds.
-      const kind = ALL_KINDS[(this.kindOffset + this.plans++) % ALL_KINDS.length] as MutationKind
+      let kind = ALL_KINDS[(this.kindOffset + this.plans++) % ALL_KINDS.length] as MutationKind
+      // A kind may be made rarer (the soak thins out 100,000-partition responses: ~1 s of CPU each).
+      if (this.random() >= (this.kindWeights[kind] ?? 1)) kind = ALL_KINDS[(this.kindOffset + this.plans) % ALL_KINDS.length] as MutationKind
       const apiKey = (METADATA_KINDS as readonly string[]).includes(kind) ? MetadataApi.apiKey : pick(this.random, [...this.bodies.keys()])
       plan = { apiKey, kind, random: rng(Math.floor(this.random() * 2 ** 32)), done: false }
     }
@@ -601,8 +605,28 @@ export class ReplayBroker {
     return { bytes: sizePrefixed(splice(body, f.offset, 4, writeInt(4, v))), detail: `${f.path} = ${v}` }
   }
 
-  /** 0 or `n` partitions for the first topic: re-encoded with our encoder (the count changes the whole layout). */
+  /** 0 or `n` partitions for the first topic (cached per recorded body: 100,000 partitions are 3 MB to encode). */
   private reencodeMetadata(rec: RecordedResponse, correlationId: number, n: number): { bytes: Buffer; detail: string } {
+    // Keyed by the recording's own bytes (shared by every replay broker of a run), port patched after.
+    const original = this.recording.responses.get(rec.apiKey) ?? rec
+    let byCount = reencoded.get(original.body)
+    if (byCount === undefined) {
+      byCount = new Map()
+      reencoded.set(original.body, byCount)
+    }
+    let out = byCount.get(n)
+    if (out === undefined) {
+      out = this.encodeMetadataWith(original, n)
+      byCount.set(n, out)
+    }
+    const bytes = patchAdvertisedPort(out.bytes, this.recording.host, this.recording.port, this.port)
+    bytes.writeInt32BE(correlationId, 4)
+    return { bytes, detail: out.detail }
+  }
+
+  /** Re-encoded with our encoder: the partition count changes the whole layout. */
+  private encodeMetadataWith(rec: RecordedResponse, n: number): { bytes: Buffer; detail: string } {
+    const correlationId = 0
     const r = new Reader(rec.body)
     const headerFlexible = responseHeaderVersion(rec.apiKey, rec.apiVersion >= MetadataApi.firstFlexibleVersion) === 1
     decodeResponseHeader(r, headerFlexible)
@@ -622,6 +646,9 @@ export class ReplayBroker {
     return { bytes: Buffer.from(w.finish()), detail: `${n} partitions for ${topic.name ?? '?'}` }
   }
 }
+
+/** Re-encoded Metadata frames by recorded body and partition count (see reencodeMetadata). */
+const reencoded = new WeakMap<Buffer, Map<number, { bytes: Buffer; detail: string }>>()
 
 function randomBytes(random: () => number, n: number): Buffer {
   const b = Buffer.allocUnsafe(n)
