@@ -224,7 +224,7 @@ async function runOne(options: FuzzOptions, iteration: number, checkHandles: boo
     }
     const first = await Promise.all([0, 1, 2].map((i) => within(producer.send({ topic, value: `m-${seed}-${iteration}-${i}` }), bound)))
     for (const o of first) check(o, 'mutating phase')
-    replay.sane()
+    await replay.sane()
     const recovery = await within(producer.send({ topic, value: `r-${seed}-${iteration}` }), bound)
     if (!check(recovery, 'after the broker became sane') && !recovery.ok && 'error' in recovery) {
       violations.push({ kind: 'no-recovery', detail: describeError(recovery.error) })

@@ -7,7 +7,7 @@
  * const replay = await ReplayBroker.start(rec, { seed: 7 })
  * replay.mutateConnections(2)   // the next 2 connections each get one mutated response
  * // ... run a producer against replay.address; replay.applied lists what was done ...
- * replay.sane()                 // from now on every response is replayed as recorded
+ * await replay.sane()           // from now on every response is replayed as recorded
  * await replay.close()
  * ```
  *
@@ -370,10 +370,18 @@ export class ReplayBroker {
    * a mutated ApiVersions answer is closed too: the versions a client learns are connection-scoped,
    * and a real broker changes its answer only across a restart, which closes its connections.
    */
-  sane(): void {
+  async sane(): Promise<void> {
     this.budget = 0
+    const closing = [...this.versionsMutated].map((s) => new Promise<void>((resolve) => {
+      if (s.destroyed && s.closed) resolve()
+      else s.once('close', () => resolve())
+    }))
     for (const s of this.versionsMutated) s.destroy()
     this.versionsMutated.clear()
+    await Promise.all(closing)
+    // The client sees the FIN on a later turn of the event loop: let it, as a client of a restarted
+    // broker would have before sending again.
+    if (closing.length > 0) for (let i = 0; i < 4; i++) await new Promise((r) => setTimeout(r, 5))
   }
 
   /** Resolves once every accepted socket closed, or after `timeoutMs` (returns what is left). */
