@@ -31,6 +31,10 @@ export {
 } from './producer/errors.js'
 export { KafkaProtocolError, errorInfo } from './protocol/errors.js'
 export { NetworkError, RequestTimeoutError } from './network/errors.js'
+// Issue 18: what malformed or hostile broker bytes turn into (all under KafkaWireError).
+export { ConnectionClosedError, InvalidBrokerAddressError, InvalidFrameError, ResponseDecodeError } from './network/errors.js'
+export { ProtocolError } from './protocol/errors.js'
+export { UnsupportedApiVersionError } from './protocol/versions.js'
 export { stringSerializer, bytesSerializer, jsonSerializer } from './producer/serializers.js'
 export type { Serializer, BuiltInSerializerName } from './producer/serializers.js'
 export type { HeaderPair } from './producer/transport.js'

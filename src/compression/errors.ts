@@ -1,5 +1,5 @@
 /** Errors raised by the compression layer. */
-import { KafkaWireError } from '../errors.js'
+import { KafkaWireError } from '../kafka-wire-error.js'
 
 /** A codec failed: corrupt or hostile input, or output larger than the caller allowed. */
 export class CompressionError extends KafkaWireError {

@@ -20,7 +20,7 @@
  *   rolling upgrades): ask the connection, `conn.versionFor(api)`.
  */
 import { Connection, type ConnectionOptions } from './connection.js'
-import { ConnectionClosedError, NetworkError } from './errors.js'
+import { ConnectionClosedError, NetworkError, invalidAddressReason } from './errors.js'
 
 /** Default `reconnect.backoff.ms` of the Java client. */
 export const DEFAULT_RECONNECT_BACKOFF_MS = 50
@@ -37,6 +37,22 @@ export interface BrokerAddress {
   readonly host: string
   /** Advertised port. */
   readonly port: number
+  /** Label of the broker whose response advertised this address, for logs (optional). */
+  readonly advertisedBy?: string
+}
+
+/** An advertised broker address {@link BrokerPool.updateBrokers} refused, as reported to `onInvalidBroker`. */
+export interface InvalidBrokerReport {
+  /** The node id as advertised. */
+  readonly nodeId: number
+  /** The host as advertised. */
+  readonly host: string
+  /** The port as advertised. */
+  readonly port: number
+  /** The broker whose response advertised it (`host:port`), or `unknown`. */
+  readonly advertisedBy: string
+  /** What is wrong with it. */
+  readonly reason: string
 }
 
 /** Configuration of a {@link BrokerPool}: bootstrap list, backoff, and the options of every connection. */
@@ -51,6 +67,8 @@ export interface BrokerPoolOptions extends Omit<ConnectionOptions, 'host' | 'por
   readonly reconnectInBackground?: boolean
   /** Random source in [0, 1) for bootstrap order and jitter (tests). */
   readonly random?: () => number
+  /** Called for each advertised broker address that is refused (bad port, empty host, negative node id); log it. */
+  readonly onInvalidBroker?: (report: InvalidBrokerReport) => void
 }
 
 /**
@@ -156,12 +174,20 @@ export class BrokerPool {
 
   /**
    * Replaces the known brokers (from a Metadata response). Connections to brokers that left or
-   * moved are closed; new ones are opened lazily.
+   * moved are closed; new ones are opened lazily. An address that cannot be connected to (port
+   * outside 1..65535, empty host, node id not a non-negative integer) is refused and reported to
+   * `onInvalidBroker`; its node is then unknown, as if the broker had left, until a later
+   * response advertises it properly. No socket is ever created for it.
    */
   updateBrokers(brokers: readonly BrokerAddress[]): void {
     if (this.closed) return
     const seen = new Set<number>()
     for (const b of brokers) {
+      const reason = Number.isInteger(b.nodeId) && b.nodeId >= 0 ? invalidAddressReason(b.host, b.port) : `node id must be a non-negative integer, got ${String(b.nodeId)}`
+      if (reason !== undefined) {
+        this.reportInvalid(b, reason)
+        continue
+      }
       seen.add(b.nodeId)
       const old = this.nodes.get(b.nodeId)
       if (old !== undefined && old.address.host === b.host && old.address.port === b.port) continue
@@ -346,6 +372,16 @@ export class BrokerPool {
     state.conn = undefined
     // The bootstrap connection may be shared; it is closed by close() itself.
     if (conn !== undefined && conn !== this.bootstrapConn) conn.close()
+  }
+
+  private reportInvalid(b: BrokerAddress, reason: string): void {
+    const report = this.options.onInvalidBroker
+    if (report === undefined) return
+    try {
+      report({ nodeId: b.nodeId, host: String(b.host), port: b.port, advertisedBy: b.advertisedBy ?? 'unknown', reason })
+    } catch {
+      // A throwing log callback must not break the metadata update.
+    }
   }
 
   private backoff(failures: number): number {

@@ -21,7 +21,8 @@
  *   connection watches the earliest. An expired *in-flight* request closes the connection (later
  *   responses could no longer be matched safely); an expired *queued* one is just rejected.
  * - `write()` returning false stops writing until `drain` (socket backpressure).
- * - A response with `throttleTimeMs > 0` holds further writes until it has passed (KIP-219).
+ * - A response with `throttleTimeMs > 0` holds further writes until it has passed (KIP-219), for
+ *   at most `requestTimeoutMs`.
  * - After `close()` or a failure no socket, listener or timer is left behind.
  */
 import { Socket, connect as netConnect } from 'node:net'
@@ -37,9 +38,12 @@ import {
   ConnectionClosedError,
   ConnectionSetupTimeoutError,
   CorrelationIdMismatchError,
+  InvalidBrokerAddressError,
   InvalidFrameError,
   NetworkError,
   RequestTimeoutError,
+  ResponseDecodeError,
+  invalidAddressReason,
 } from './errors.js'
 import { Fifo } from './fifo.js'
 import { FrameReader, FrameSizeError } from './frame-reader.js'
@@ -342,6 +346,13 @@ export class Connection {
    */
   async connect(): Promise<void> {
     if (this._state !== 'new') throw new NetworkError(this.broker, `connect() called on a connection that is ${this._state}`)
+    // net.connect allocates its socket handle before it refuses a bad port, and never frees it.
+    const badAddress = invalidAddressReason(this.host, this.port)
+    if (badAddress !== undefined) {
+      const error = new InvalidBrokerAddressError(this.broker, this.host, this.port, badAddress)
+      this.fail(error)
+      throw error
+    }
     this._state = 'connecting'
     const started = Date.now()
     let phase = 'TCP connect'
@@ -550,9 +561,12 @@ export class Connection {
     try {
       response = this.decode(head, frame)
     } catch (err) {
-      // The frame boundary is intact, so the stream stays usable: only this request fails.
-      head.reject(err instanceof Error ? err : new Error(String(err)))
-      this.afterResponse()
+      // Bytes that do not decode as the expected response (corrupt, truncated, another API's
+      // frame) mean this stream cannot be trusted any more: the request's outcome is unknown, so
+      // it fails with a retriable error and the connection closes; a retry goes to a new one.
+      const error = new ResponseDecodeError(this.broker, head.api.name, head.version, head.correlationId, err)
+      head.reject(error)
+      this.fail(new ConnectionClosedError(this.broker, `connection closed because a ${head.api.name} response could not be decoded`, error))
       return
     }
     this.noteThrottle(head, response)
@@ -588,7 +602,11 @@ export class Connection {
     if (typeof t !== 'number' || !(t > 0)) return
     const first = FIRST_CLIENT_THROTTLED_VERSION.get(request.api.apiKey) ?? 0
     if (request.version < first) return
-    this.throttledUntil = Math.max(this.throttledUntil, Date.now() + t)
+    // Honour at most requestTimeoutMs: a longer hold only guarantees that every queued request
+    // times out, and one corrupt throttle_time_ms (up to 2^31-1 ms) would pin the connection for
+    // weeks (issue 18). The broker mutes its side of the channel for the full throttle anyway
+    // (KIP-219), so writing earlier cannot overload it.
+    this.throttledUntil = Math.max(this.throttledUntil, Date.now() + Math.min(t, this.requestTimeoutMs))
     // Requests already queued are held until the throttle ends: their deadline starts then.
     this.queue.forEach((p) => {
       p.deadline = Math.max(p.deadline, this.throttledUntil + p.timeoutMs)

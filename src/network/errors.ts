@@ -3,15 +3,13 @@
  * whether retrying on a fresh connection can help (`retriable`), so the producer's sender decides
  * retries from data, not from message text.
  */
-import { KafkaWireError } from '../errors.js'
+import { KafkaWireError } from '../kafka-wire-error.js'
 
 /** Base class: something went wrong on the connection to `broker`; the cause is attached. */
 export class NetworkError extends KafkaWireError {
   override readonly name: string = 'NetworkError'
   /** The broker as `host:port` (plus `#nodeId` when known). */
   readonly broker: string
-  /** True when the same request may succeed on a new connection. */
-  override readonly retriable: boolean = true
 
   /**
    * @param broker broker label, e.g. `127.0.0.1:9092`
@@ -19,7 +17,8 @@ export class NetworkError extends KafkaWireError {
    * @param cause the underlying error (socket error, decode error), if any
    */
   constructor(broker: string, message: string, cause?: unknown) {
-    super(`${broker}: ${message}`, cause === undefined ? undefined : { cause })
+    // Retriable: the same request may succeed on a new connection.
+    super(`${broker}: ${message}`, { cause, retriable: true })
     this.broker = broker
   }
 }
@@ -128,4 +127,73 @@ export class CorrelationIdMismatchError extends NetworkError {
     this.expected = expected
     this.received = received
   }
+}
+
+/**
+ * A response frame arrived intact but its bytes did not decode as the expected API and version
+ * (truncated, corrupt, a frame of another API). The connection is closed with it: the outcome of
+ * the request is unknown and nothing more read from that stream can be trusted, so a retry on a
+ * new connection is the remedy (`retriable`).
+ */
+export class ResponseDecodeError extends NetworkError {
+  override readonly name: string = 'ResponseDecodeError'
+  /** Kafka name of the API whose response did not decode, e.g. `InitProducerId`. */
+  readonly api: string
+  /** Version of the request (and expected response). */
+  readonly apiVersion: number
+  /** Correlation id of the request. */
+  readonly correlationId: number
+
+  /**
+   * @param broker broker label
+   * @param api Kafka API name
+   * @param apiVersion the version used
+   * @param correlationId correlation id of the request
+   * @param cause the decoder's error (a ProtocolError naming the field, or what the decoder threw)
+   */
+  constructor(broker: string, api: string, apiVersion: number, correlationId: number, cause: unknown) {
+    super(broker, `${api} v${apiVersion} response (correlation id ${correlationId}) could not be decoded: ${cause instanceof Error ? cause.message : String(cause)}`, cause)
+    this.api = api
+    this.apiVersion = apiVersion
+    this.correlationId = correlationId
+  }
+}
+
+/**
+ * A broker address cannot be connected to: port outside 1..65535 or an empty or malformed host,
+ * as advertised in Metadata (or a Produce response's KIP-951 endpoints). No socket is created for
+ * it. Retriable: a later Metadata response may advertise a usable address.
+ */
+export class InvalidBrokerAddressError extends NetworkError {
+  override readonly name: string = 'InvalidBrokerAddressError'
+  /** The advertised host, as received. */
+  readonly host: string
+  /** The advertised port, as received. */
+  readonly port: number
+
+  /**
+   * @param broker label of the broker whose address is bad (e.g. `node 3`)
+   * @param host the host as received
+   * @param port the port as received
+   * @param reason what is wrong with it
+   */
+  constructor(broker: string, host: string, port: number, reason: string) {
+    super(broker, `invalid broker address ${JSON.stringify(host)}:${port}: ${reason}; no connection attempted`)
+    this.host = host
+    this.port = port
+  }
+}
+
+/**
+ * Why `host`/`port` cannot be connected to, or `undefined` when they can: port an integer in
+ * 1..65535 (`net.connect` creates its socket handle before refusing a bad port, so it must never
+ * see one), host non-empty, at most 255 characters, without whitespace or control characters.
+ */
+export function invalidAddressReason(host: unknown, port: unknown): string | undefined {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return `port must be an integer in 1..65535, got ${String(port)}`
+  if (typeof host !== 'string' || host.length === 0) return 'host is empty'
+  if (host.length > 255) return `host is ${host.length} characters long (at most 255)`
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f]/.test(host)) return 'host contains whitespace or control characters'
+  return undefined
 }

@@ -8,7 +8,7 @@
  * growing accumulation buffer, so many small frames per chunk and one large frame in many chunks
  * are both linear.
  */
-import { KafkaWireError } from '../errors.js'
+import { KafkaWireError } from '../kafka-wire-error.js'
 
 /** Thrown by {@link FrameReader.push} when a size prefix is negative, too small, or above the limit. */
 export class FrameSizeError extends KafkaWireError {

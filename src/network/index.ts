@@ -25,13 +25,17 @@ export {
   reconnectBackoffMs,
   type BrokerAddress,
   type BrokerPoolOptions,
+  type InvalidBrokerReport,
 } from './broker-pool.js'
 export {
   ConnectionClosedError,
   ConnectionSetupTimeoutError,
   CorrelationIdMismatchError,
+  InvalidBrokerAddressError,
   InvalidFrameError,
   NetworkError,
   RequestTimeoutError,
+  ResponseDecodeError,
+  invalidAddressReason,
 } from './errors.js'
 export { FrameReader, FrameSizeError } from './frame-reader.js'

@@ -3,8 +3,8 @@
  * broker keep the Kafka error name and code (see `src/protocol/errors.ts`) on `cause`.
  */
 
-import { KafkaWireError } from '../errors.js'
-
+// The root lives below the layers so protocol and network errors extend it too.
+import { KafkaWireError } from '../kafka-wire-error.js'
 export { KafkaWireError }
 
 /** An option passed to `new Producer()` is unknown, of the wrong type, out of range or conflicting. */

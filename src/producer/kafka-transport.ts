@@ -40,6 +40,7 @@ export class KafkaTransport implements ProducerTransport {
       reconnectBackoffMs: config.retryBackoffMs,
       reconnectBackoffMaxMs: config.retryBackoffMaxMs,
       onThrottle: (ms, api) => this.logger.debug('broker throttled the client', { throttleTimeMs: ms, api }),
+      onInvalidBroker: (r) => this.logger.warn(`broker ${r.advertisedBy} advertised an unusable address for node ${r.nodeId}; not connecting to it`, { ...r }),
       ...(trace !== undefined ? { trace } : {}),
     })
   }
@@ -47,7 +48,7 @@ export class KafkaTransport implements ProducerTransport {
   async metadata(topics: string[]): Promise<MetadataResult> {
     const conn = await this.pool.anyConnection()
     const res = await conn.send(MetadataApi, { topics: topics.map((name) => ({ name })), allowAutoTopicCreation: true })
-    const out: MetadataResult = { brokers: res.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })), topics: [] }
+    const out: MetadataResult = { brokers: res.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, advertisedBy: conn.broker })), topics: [] }
     for (const t of res.topics) {
       if (t.name === null) continue
       if (t.topicId !== ZERO_UUID) {
@@ -93,7 +94,7 @@ export class KafkaTransport implements ProducerTransport {
     const res = await faultOfConnection(conn, 'Produce', conn.send(ProduceApi, request, opts))
     return {
       throttleTimeMs: res.throttleTimeMs,
-      nodeEndpoints: res.nodeEndpoints.map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port })),
+      nodeEndpoints: res.nodeEndpoints.map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port, advertisedBy: conn.broker })),
       topics: res.responses.map((t) => ({
         topic: t.name !== '' ? t.name : (this.topicNames.get(t.topicId) ?? t.name),
         partitions: t.partitionResponses.map((p) => ({

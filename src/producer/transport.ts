@@ -10,6 +10,8 @@ export interface BrokerAddress {
   nodeId: number
   host: string
   port: number
+  /** The broker whose response advertised this address, for logs. */
+  advertisedBy?: string
 }
 
 /** One partition of a Metadata response. */

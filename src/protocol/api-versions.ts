@@ -1,4 +1,5 @@
 import type { ApiDefinition } from './api.js'
+import { ProtocolError } from './errors.js'
 import { writeArrayLength } from './fields.js'
 import type { Reader } from './reader.js'
 import type { VersionRange } from './versions.js'
@@ -160,10 +161,22 @@ export const ApiVersionsApi: ApiDefinition<ApiVersionsRequest, ApiVersionsRespon
   estimateRequestSize: (req) => 12 + Buffer.byteLength(req.clientSoftwareName) + Buffer.byteLength(req.clientSoftwareVersion),
 }
 
-/** Broker-advertised ranges by api_key. */
+/**
+ * Broker-advertised ranges by api_key.
+ * @throws ProtocolError for an answer no broker sends: an api key listed twice (ApiKey is the
+ *   `mapKey` of ApiKeys in ApiVersionsResponse.json), a negative key or version, or min > max.
+ *   Such bytes are corrupt, and using them would pin wrong versions on the connection.
+ */
 export function versionMap(res: ApiVersionsResponse): Map<number, VersionRange> {
   const m = new Map<number, VersionRange>()
-  for (const k of res.apiKeys) m.set(k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion })
+  for (let i = 0; i < res.apiKeys.length; i++) {
+    const k = res.apiKeys[i] as ApiVersionsResponseKey
+    const field = `api_keys[${i}]`
+    if (m.has(k.apiKey)) throw new ProtocolError(`api key ${k.apiKey} is listed twice`, `${field}.api_key`)
+    if (k.apiKey < 0) throw new ProtocolError(`negative api key ${k.apiKey}`, `${field}.api_key`)
+    if (k.minVersion < 0 || k.minVersion > k.maxVersion) throw new ProtocolError(`invalid version range v${k.minVersion}-v${k.maxVersion} for api key ${k.apiKey}`, `${field}.min_version`)
+    m.set(k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion })
+  }
   return m
 }
 

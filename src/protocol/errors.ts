@@ -5,7 +5,7 @@
  * - {@link KafkaProtocolError}: a well-formed response carrying a non-zero Kafka `error_code`.
  * - {@link NotImplementedError}: a feature kafka-wire deliberately does not support yet.
  */
-import { KafkaWireError } from '../errors.js'
+import { KafkaWireError } from '../kafka-wire-error.js'
 
 /** Thrown when bytes cannot be decoded: names the field (Kafka JSON spec path) and byte offset. */
 export class ProtocolError extends KafkaWireError {
@@ -208,19 +208,16 @@ export class KafkaProtocolError extends KafkaWireError {
   readonly code: number
   /** Kafka's name for it, e.g. `UNKNOWN_TOPIC_OR_PARTITION`. */
   readonly errorName: string
-  /** Whether retrying may succeed. */
-  override readonly retriable: boolean
   /** Whether the client should refresh metadata before retrying. */
   readonly refreshMetadata: boolean
 
   /** @param code the error code; @param context where it came from (API, topic, partition); @param brokerMessage optional broker text */
   constructor(code: number, context?: string, brokerMessage?: string | null) {
     const info = errorInfo(code)
-    super(`${info.name} (${code})${context ? ` in ${context}` : ''}${brokerMessage ? `: ${brokerMessage}` : ''}`)
+    super(`${info.name} (${code})${context ? ` in ${context}` : ''}${brokerMessage ? `: ${brokerMessage}` : ''}`, { retriable: info.retriable })
     this.name = 'KafkaProtocolError'
     this.code = code
     this.errorName = info.name
-    this.retriable = info.retriable
     this.refreshMetadata = info.refreshMetadata
   }
 }

@@ -1,4 +1,4 @@
-import { KafkaWireError } from '../errors.js'
+import { KafkaWireError } from '../kafka-wire-error.js'
 import type { ApiDefinition } from './api.js'
 
 /** A version range a broker advertises for one API in its ApiVersions response. */

@@ -1,5 +1,5 @@
 /** Typed errors of the schema registry client and the schema serializers, under `KafkaWireError`. */
-import { KafkaWireError } from '../errors.js'
+import { KafkaWireError } from '../kafka-wire-error.js'
 
 /**
  * The registry answered with an error. `status` is the HTTP status and `errorCode` the registry's

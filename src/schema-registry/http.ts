@@ -1,7 +1,7 @@
 /** The registry client's HTTP layer: one JSON request with a timeout, retried with backoff on 5xx, 429 and network errors. */
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { KafkaWireError } from '../errors.js'
+import { KafkaWireError } from '../kafka-wire-error.js'
 import { ConfigError } from '../producer/errors.js'
 import {
   IncompatibleSchemaError,

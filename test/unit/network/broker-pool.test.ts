@@ -4,7 +4,7 @@
  * pool tests are in test/integration/network*.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { BrokerPool, parseHostPort, reconnectBackoffMs } from '../../../src/network/broker-pool.js'
+import { type BrokerAddress, BrokerPool, type InvalidBrokerReport, parseHostPort, reconnectBackoffMs } from '../../../src/network/broker-pool.js'
 import { ConnectionClosedError, NetworkError } from '../../../src/network/errors.js'
 import { FakeServer, handshakeThen } from '../../support/fake-server.js'
 
@@ -172,5 +172,74 @@ describe('BrokerPool (fake brokers)', () => {
     expect(error).toBeInstanceOf(NetworkError)
     expect((error as Error).message).toMatch(/could not connect to any bootstrap server/)
     expect(hangUp.clients).toHaveLength(2)
+  })
+})
+
+describe('BrokerPool: advertised addresses are validated (issue 18, item 1)', () => {
+  /** Socket handles alive in this process right now. */
+  const tcpHandles = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length
+
+  it('creates no socket handle for an advertised port outside 1..65535, however often it is tried', async () => {
+    const a = await fake()
+    const p = pool([a.address], { reconnectBackoffMs: 1, reconnectBackoffMaxMs: 2 })
+    await p.bootstrap()
+    const before = tcpHandles()
+    const bad: BrokerAddress[] = [
+      { nodeId: 1, host: '127.0.0.1', port: 70000 },
+      { nodeId: 2, host: '127.0.0.1', port: 0 },
+      { nodeId: 3, host: '127.0.0.1', port: -1 },
+    ]
+    // Each round is what a producer does per metadata refresh: learn the brokers, try to connect.
+    for (let round = 0; round < 25; round++) {
+      p.updateBrokers(bad)
+      for (const b of bad) await p.connectionFor(b.nodeId).catch(() => undefined)
+    }
+    // Let any handle a failed connect left behind show up before counting.
+    await new Promise((r) => setTimeout(r, 20))
+    expect(tcpHandles() - before).toBe(0)
+    await p.close()
+    expect(tcpHandles() - before).toBe(0)
+  })
+
+  it('refuses bad ports, an empty host and a negative node id, naming the broker that advertised them', async () => {
+    const a = await fake()
+    const reports: InvalidBrokerReport[] = []
+    const p = pool([a.address], { onInvalidBroker: (r) => reports.push(r) })
+    await p.bootstrap()
+    const bad: BrokerAddress[] = [
+      { nodeId: 1, host: '127.0.0.1', port: 70000, advertisedBy: a.address },
+      { nodeId: 2, host: '127.0.0.1', port: 0, advertisedBy: a.address },
+      { nodeId: 4, host: '', port: a.port, advertisedBy: a.address },
+      { nodeId: -5, host: '127.0.0.1', port: a.port, advertisedBy: a.address },
+      { nodeId: 6, host: '127.0.0.1', port: a.port },
+    ]
+    p.updateBrokers(bad)
+    for (const b of bad.slice(0, 4)) {
+      const err = await p.connectionFor(b.nodeId).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(NetworkError)
+      expect((err as Error).message).toMatch(/unknown broker id/)
+    }
+    expect(p.brokers.map((b) => b.nodeId)).toEqual([6])
+    expect(reports.map((r) => [r.nodeId, r.advertisedBy, r.reason])).toEqual([
+      [1, a.address, 'port must be an integer in 1..65535, got 70000'],
+      [2, a.address, 'port must be an integer in 1..65535, got 0'],
+      [4, a.address, 'host is empty'],
+      [-5, a.address, 'node id must be a non-negative integer, got -5'],
+    ])
+    // Only the bootstrap connection reached the fake: nothing was attempted for the refused ones.
+    expect(a.clients).toHaveLength(1)
+  })
+
+  it('a node that moved to an invalid address is dropped; a later valid advertisement is used again', async () => {
+    const a = await fake()
+    const p = pool([a.address])
+    p.updateBrokers([{ nodeId: 1, host: '127.0.0.1', port: a.port }])
+    const first = await p.connectionFor(1)
+    p.updateBrokers([{ nodeId: 1, host: '127.0.0.1', port: 70000 }])
+    expect(first.isReady).toBe(false)
+    await expect(p.connectionFor(1)).rejects.toThrow(/unknown broker id 1/)
+    p.updateBrokers([{ nodeId: 1, host: '127.0.0.1', port: a.port }])
+    const again = await p.connectionFor(1)
+    expect(again.isReady).toBe(true)
   })
 })

@@ -11,8 +11,11 @@ import {
   CorrelationIdMismatchError,
   InvalidFrameError,
   NetworkError,
+  InvalidBrokerAddressError,
   RequestTimeoutError,
+  ResponseDecodeError,
 } from '../../../src/network/errors.js'
+import { KafkaWireError } from '../../../src/kafka-wire-error.js'
 import { type ApiVersionsRequest, ApiVersionsApi } from '../../../src/protocol/api-versions.js'
 import { ProtocolError } from '../../../src/protocol/errors.js'
 import { InitProducerIdApi } from '../../../src/protocol/init-producer-id.js'
@@ -234,25 +237,46 @@ describe('Connection pipelining', () => {
     expect(seen).toEqual(['send:18:v4:#0:true', 'receive:18:v4:#0:true', 'send:3:v12:#1:true', 'receive:3:v12:#1:true'])
   })
 
-  it('fails only the request whose response does not decode and keeps the connection usable', async () => {
-    let n = 0
+  it('a response that does not decode fails its request with a retriable ResponseDecodeError and closes the connection', async () => {
+    // Issue 18: an undecodable response is a fault of that connection (its outcome is unknown and
+    // the stream can no longer be trusted); the request is retried on a new connection.
     const c = await start(
       handshakeThen((req, cl) => {
-        if (n++ === 0) {
-          const frame = FakeClient.frame(MetadataApi, req.correlationId, req.apiVersion, metadata())
-          // Same frame boundary, body cut short: the size prefix says 6 bytes.
-          const cut = Buffer.alloc(10)
-          cut.writeInt32BE(6, 0)
-          frame.copy(cut, 4, 4, 10)
-          cl.write(cut)
-        } else cl.reply(req, MetadataApi, metadata())
+        const frame = FakeClient.frame(MetadataApi, req.correlationId, req.apiVersion, metadata())
+        // Same frame boundary, body cut short: the size prefix says 6 bytes.
+        const cut = Buffer.alloc(10)
+        cut.writeInt32BE(6, 0)
+        frame.copy(cut, 4, 4, 10)
+        cl.write(cut)
       }),
     )
     await c.connect()
-    await expectRejects(c.send(MetadataApi, { topics: [], allowAutoTopicCreation: false }), ProtocolError)
-    const ok = await c.send(MetadataApi, { topics: [], allowAutoTopicCreation: false })
-    expect(ok.clusterId).toBe('fake')
-    expect(c.isReady).toBe(true)
+    const queued = c.send(MetadataApi, { topics: [], allowAutoTopicCreation: false })
+    const second = c.send(MetadataApi, { topics: [], allowAutoTopicCreation: false })
+    const err = await expectRejects(queued, ResponseDecodeError)
+    expect(err).toBeInstanceOf(KafkaWireError)
+    expect((err as ResponseDecodeError).retriable).toBe(true)
+    expect((err as ResponseDecodeError).api).toBe('Metadata')
+    expect(err.cause).toBeInstanceOf(ProtocolError)
+    expect(err.message).toMatch(/^127\.0\.0\.1:\d+: Metadata v\d+ response \(correlation id 1\) could not be decoded/)
+    await expectRejects(second, ConnectionClosedError)
+    expect(c.isReady).toBe(false)
+    expect(c.error).toBeInstanceOf(ConnectionClosedError)
+  })
+
+  it('refuses a port outside 1..65535 or an empty host before creating any socket', async () => {
+    for (const [host, port] of [['127.0.0.1', 0], ['127.0.0.1', 70000], ['127.0.0.1', -1], ['', 9092], ['127.0.0.1', 1.5]] as const) {
+      let factoryCalls = 0
+      const c = new Connection({ host, port, clientId: 't', socketFactory: (o) => {
+        factoryCalls++
+        return netConnect(o)
+      } })
+      const err = await expectRejects(c.connect(), InvalidBrokerAddressError)
+      expect(err).toBeInstanceOf(KafkaWireError)
+      expect(err.message).toMatch(/invalid broker address/)
+      expect(factoryCalls).toBe(0)
+      expect(c.state).toBe('closed')
+    }
   })
 })
 
@@ -297,6 +321,21 @@ describe('Connection throttling (KIP-219)', () => {
     const req = { topics: [], allowAutoTopicCreation: false }
     await c.send(MetadataApi, req, { version: 12 })
     await expectRejects(c.send(MetadataApi, req, { version: 12, timeoutMs: 100 }), RequestTimeoutError)
+  })
+
+  it('holds for at most requestTimeoutMs, however long the throttle_time_ms (issue 18: a corrupt one pinned the connection)', async () => {
+    let n = 0
+    // 2^31-1 ms: what a corrupt or hostile response can claim.
+    const c = await start(handshakeThen((req, cl) => cl.reply(req, MetadataApi, metadata(n++ === 0 ? 2 ** 31 - 1 : 0))), { requestTimeoutMs: 2000 })
+    await c.connect()
+    const req = { topics: [], allowAutoTopicCreation: false }
+    const before = Date.now()
+    await c.send(MetadataApi, req, { version: 12 })
+    expect(c.throttledUntilMs).toBeGreaterThan(before)
+    expect(c.throttledUntilMs).toBeLessThanOrEqual(Date.now() + 2000)
+    // The next request is written once the capped hold has passed, well within its own timeout.
+    const ok = await c.send(MetadataApi, req, { version: 12, timeoutMs: 60_000 })
+    expect(ok.clusterId).toBe('fake')
   })
 
   it('ignores throttle_time_ms on versions where the broker already delayed the response', async () => {
@@ -446,6 +485,22 @@ describe('Connection faults (fake server)', () => {
       client.onRequest = (_, cl) => cl.write(Buffer.from([0, 0, 0, 1, 9]))
     })
     await expectRejects(c.connect(), InvalidFrameError)
+    await expectNoLeaks(base)
+  })
+
+  it('an ApiVersions answer listing an api key twice fails connect() instead of pinning wrong versions', async () => {
+    const base = timers()
+    const c = await start((client) => {
+      client.onRequest = (req, cl) => {
+        const good = fakeApiVersions()
+        // A corrupt answer: Produce listed again with v0-v2 (the later entry would win).
+        cl.replyApiVersions(req, { apiKeys: [...good.apiKeys, { apiKey: 0, minVersion: 0, maxVersion: 2 }] })
+      }
+    })
+    const err = await expectRejects(c.connect(), NetworkError)
+    expect(err).toBeInstanceOf(KafkaWireError)
+    expect(err.message).toMatch(/api key 0 is listed twice/)
+    expect(c.isReady).toBe(false)
     await expectNoLeaks(base)
   })
 

@@ -71,6 +71,16 @@ describe('version negotiation', () => {
     expect(apiVersionsRetryVersion({ ...base, errorCode: 0 }, 4)).toBeNull()
     expect(versionMap(base).get(18)).toEqual({ minVersion: 0, maxVersion: 3 })
   })
+  it('versionMap refuses an ApiVersions answer no broker sends (issue 18: it would pin wrong versions on the connection)', () => {
+    const base: ApiVersionsResponse = { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }, { apiKey: 0, minVersion: 3, maxVersion: 13 }], throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [], zkMigrationReady: false, decodedVersion: 4 }
+    expect(versionMap(base).get(0)).toEqual({ minVersion: 3, maxVersion: 13 })
+    const dup = { ...base, apiKeys: [...base.apiKeys, { apiKey: 0, minVersion: 0, maxVersion: 2 }] }
+    expect(() => versionMap(dup)).toThrow(ProtocolError)
+    expect(() => versionMap(dup)).toThrow(/api_keys\[2\]\.api_key: api key 0 is listed twice/)
+    expect(() => versionMap({ ...base, apiKeys: [{ apiKey: 0, minVersion: 9, maxVersion: 3 }] })).toThrow(/invalid version range v9-v3/)
+    expect(() => versionMap({ ...base, apiKeys: [{ apiKey: 0, minVersion: -1, maxVersion: 3 }] })).toThrow(ProtocolError)
+    expect(() => versionMap({ ...base, apiKeys: [{ apiKey: -3, minVersion: 0, maxVersion: 3 }] })).toThrow(/negative api key/)
+  })
   it('decodes a v0 error body even when v4 was sent', () => {
     const w = new Writer()
     w.int16(35).int32(1).int16(18).int16(0).int16(3) // v0 layout: classic array, no throttle, no tags
