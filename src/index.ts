@@ -8,7 +8,10 @@
  * await producer.close()
  * ```
  */
-export { Producer, normalizeHeaders } from './producer/producer.js'
+export { normalizeHeaders } from './producer/producer.js'
+// Producer: the class, with construct signatures that infer K and V from the serializers.
+export { Producer } from './producer/typed-producer.js'
+export type { ProducerConstructor, InferringProducerOptions, SerializedType, SerializerOption, JsonValue, JsonObject } from './producer/typed-producer.js'
 export type { ProducerRecord, RecordHeaders, HeaderValue, CloseOptions, ProducerDebugState } from './producer/producer.js'
 export type { RecordMetadata, SendCallback } from './producer/producer-batch.js'
 export { PRODUCER_OPTIONS, MAX_IN_FLIGHT_FOR_IDEMPOTENCE } from './producer/config.js'
@@ -28,7 +31,7 @@ export {
 export { KafkaProtocolError, errorInfo } from './protocol/errors.js'
 export { NetworkError, RequestTimeoutError } from './network/errors.js'
 export { stringSerializer, bytesSerializer, jsonSerializer } from './producer/serializers.js'
-export type { Serializer, BuiltInSerializerName } from './producer/serializers.js'
+export type { Serializer, BuiltInSerializerName, RawValue } from './producer/serializers.js'
 export type { ProducerInterceptor } from './producer/interceptors.js'
 export type { Logger, LogLevel } from './producer/logger.js'
 export { channels as diagnosticsChannels } from './producer/metrics.js'

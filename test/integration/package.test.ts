@@ -51,6 +51,11 @@ export function neverCalled(): void {
   new Producer({ bootstrapServers: ['x:1'], acks: 2 })
   const err: KafkaWireError = new KafkaWireError('typed')
   void err
+  // The value type follows from the serializer, with no explicit generics.
+  const json = new Producer({ bootstrapServers: ['x:1'], valueSerializer: 'json' })
+  void json.send({ topic: 't', value: { id: 1, tags: ['a'] } })
+  // @ts-expect-error a function is not a JSON value
+  void json.send({ topic: 't', value: () => 1 })
 }
 
 async function main(): Promise<RecordMetadata> {
