@@ -35,7 +35,7 @@ export type { Serializer, BuiltInSerializerName, RawValue } from './producer/ser
 export type { ProducerInterceptor } from './producer/interceptors.js'
 export type { Logger, LogLevel } from './producer/logger.js'
 export { channels as diagnosticsChannels } from './producer/metrics.js'
-export type { ProducerMetricsSnapshot } from './producer/metrics.js'
+export type { ProducerMetricsSnapshot, TopicMetricsSnapshot, NodeMetricsSnapshot, MetricConfig } from './producer/metrics.js'
 export { murmur2, toPositive, partitionForKey } from './producer/partitioner.js'
 export { registerCodec, restoreBuiltinCodec, CompressionError } from './compression/index.js'
 export type { CodecImplementation } from './compression/index.js'
