@@ -26,10 +26,12 @@ export {
   InvalidPartitionError,
   InvalidRecordError,
   TopicMetadataError,
-  NotImplementedError,
 } from './producer/errors.js'
-export { KafkaProtocolError, errorInfo } from './protocol/errors.js'
-export { NetworkError, RequestTimeoutError } from './network/errors.js'
+// One NotImplementedError for the package (protocol's; the CLI throws it too).
+export { KafkaProtocolError, ProtocolError, NotImplementedError, errorInfo } from './protocol/errors.js'
+export { UnsupportedApiVersionError } from './protocol/versions.js'
+export { NetworkError, RequestTimeoutError, ConnectionClosedError, ConnectionSetupTimeoutError, InvalidFrameError, CorrelationIdMismatchError } from './network/errors.js'
+export { FrameSizeError } from './network/frame-reader.js'
 export { stringSerializer, bytesSerializer, jsonSerializer } from './producer/serializers.js'
 export type { Serializer, BuiltInSerializerName, RawValue } from './producer/serializers.js'
 export type { ProducerInterceptor } from './producer/interceptors.js'

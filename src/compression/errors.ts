@@ -1,7 +1,8 @@
 /** Errors raised by the compression layer. */
+import { KafkaWireError } from '../kafka-wire-error.js'
 
 /** A codec failed: corrupt or hostile input, or output larger than the caller allowed. */
-export class CompressionError extends Error {
+export class CompressionError extends KafkaWireError {
   override readonly name = 'CompressionError'
   /** Codec name (`gzip`, `snappy`, `lz4`, `zstd`, `none`) that raised the error. */
   readonly codec: string
@@ -12,7 +13,7 @@ export class CompressionError extends Error {
    * @param options - optional `cause` (e.g. the node:zlib error)
    */
   constructor(codec: string, message: string, options?: { cause?: unknown }) {
-    super(`${codec}: ${message}`, options)
+    super(`${codec}: ${message}`, options?.cause !== undefined ? { cause: options.cause } : undefined)
     this.codec = codec
   }
 }

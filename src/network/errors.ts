@@ -3,14 +3,13 @@
  * whether retrying on a fresh connection can help (`retriable`), so the producer's sender decides
  * retries from data, not from message text.
  */
+import { KafkaWireError } from '../kafka-wire-error.js'
 
-/** Base class: something went wrong on the connection to `broker`; the cause is attached. */
-export class NetworkError extends Error {
+/** Base class: something went wrong on the connection to `broker`; the cause is attached. Retriable: a new connection may succeed. */
+export class NetworkError extends KafkaWireError {
   override readonly name: string = 'NetworkError'
   /** The broker as `host:port` (plus `#nodeId` when known). */
   readonly broker: string
-  /** True when the same request may succeed on a new connection. */
-  readonly retriable: boolean = true
 
   /**
    * @param broker broker label, e.g. `127.0.0.1:9092`
@@ -18,7 +17,7 @@ export class NetworkError extends Error {
    * @param cause the underlying error (socket error, decode error), if any
    */
   constructor(broker: string, message: string, cause?: unknown) {
-    super(`${broker}: ${message}`, cause === undefined ? undefined : { cause })
+    super(`${broker}: ${message}`, { cause, retriable: true })
     this.broker = broker
   }
 }

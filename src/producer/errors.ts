@@ -3,16 +3,9 @@
  * broker keep the Kafka error name and code (see `src/protocol/errors.ts`) on `cause`.
  */
 
-/** Base class of every error kafka-wire's producer raises itself. */
-export class KafkaWireError extends Error {
-  /** True when the same operation may succeed if tried again. */
-  readonly retriable: boolean
-  constructor(message: string, options?: { cause?: unknown; retriable?: boolean }) {
-    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined)
-    this.name = new.target.name
-    this.retriable = options?.retriable ?? false
-  }
-}
+// The root lives in a leaf module so every layer can extend it; re-exported here for the producer.
+import { KafkaWireError } from '../kafka-wire-error.js'
+export { KafkaWireError }
 
 /** An option passed to `new Producer()` is unknown, of the wrong type, out of range or conflicting. */
 export class ConfigError extends KafkaWireError {
@@ -97,5 +90,5 @@ export class TopicMetadataError extends KafkaWireError {
   }
 }
 
-/** A feature the caller asked for is not implemented yet. */
-export class NotImplementedError extends KafkaWireError {}
+/** A feature the caller asked for is not implemented yet: the package's one class, from the protocol layer. */
+export { NotImplementedError } from '../protocol/errors.js'

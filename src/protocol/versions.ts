@@ -1,4 +1,5 @@
 import type { ApiDefinition } from './api.js'
+import { KafkaWireError } from '../kafka-wire-error.js'
 
 /** A version range a broker advertises for one API in its ApiVersions response. */
 export interface VersionRange {
@@ -9,7 +10,7 @@ export interface VersionRange {
 }
 
 /** Thrown when kafka-wire and a broker share no version of an API. */
-export class UnsupportedApiVersionError extends Error {
+export class UnsupportedApiVersionError extends KafkaWireError {
   /** The API's Kafka name. */
   readonly apiName: string
   /** The API key. */
@@ -22,7 +23,6 @@ export class UnsupportedApiVersionError extends Error {
         ? `broker does not support ${api.name} (key ${api.apiKey}) at all; kafka-wire needs v${api.minVersion}-v${api.maxVersion}`
         : `no common version of ${api.name} (key ${api.apiKey}): broker supports v${broker.minVersion}-v${broker.maxVersion}, kafka-wire v${api.minVersion}-v${api.maxVersion}`,
     )
-    this.name = 'UnsupportedApiVersionError'
     this.apiName = api.name
     this.apiKey = api.apiKey
   }
