@@ -1,5 +1,6 @@
 /** The producer's metrics (Java names and Java's windowed stats) and its diagnostics channels. */
 import { channel } from 'node:diagnostics_channel'
+import { ConfigError } from './errors.js'
 
 /**
  * `node:diagnostics_channel` channels the producer publishes on (APM tools subscribe by name). Messages
@@ -360,8 +361,8 @@ export class ProducerMetrics {
 
   /** @param config Java `metrics.num.samples` / `metrics.sample.window.ms`; @param clock ms now */
   constructor(config: MetricConfig = DEFAULT_METRIC_CONFIG, clock: MetricClock = Date.now) {
-    if (!Number.isInteger(config.samples) || config.samples < 1) throw new RangeError(`metrics samples must be an integer >= 1, got ${config.samples}`)
-    if (!Number.isInteger(config.timeWindowMs) || config.timeWindowMs < 1) throw new RangeError(`metrics sample window must be an integer >= 1 ms, got ${config.timeWindowMs}`)
+    if (!Number.isInteger(config.samples) || config.samples < 1) throw new ConfigError('metricsNumSamples', `must be an integer >= 1, got ${config.samples} (Java metrics.num.samples)`)
+    if (!Number.isInteger(config.timeWindowMs) || config.timeWindowMs < 1) throw new ConfigError('metricsSampleWindowMs', `must be an integer >= 1, got ${config.timeWindowMs} (Java metrics.sample.window.ms)`)
     this.config = config
     this.clock = clock
     const meter = (): Meter => new Meter(config, clock)

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../src/producer/errors.js'
 import { DEFAULT_METRIC_CONFIG, Meter, ProducerMetrics, WindowedStat } from '../../../src/producer/metrics.js'
 
 interface Step {
@@ -118,7 +119,7 @@ describe('windowed metrics (Java SampledStat, 2 samples of 30 s)', () => {
   })
 
   it('refuses a window configuration Java would refuse', () => {
-    expect(() => new ProducerMetrics({ samples: 0, timeWindowMs: 30_000 })).toThrow(RangeError)
-    expect(() => new ProducerMetrics({ samples: 2, timeWindowMs: 0 })).toThrow(RangeError)
+    expect(() => new ProducerMetrics({ samples: 0, timeWindowMs: 30_000 })).toThrow(ConfigError)
+    expect(() => new ProducerMetrics({ samples: 2, timeWindowMs: 0 })).toThrow(ConfigError)
   })
 })
