@@ -27,7 +27,9 @@ let packDir = ''
 /** Runs a command and returns stdout and stderr; a non-zero exit rejects with both in the message. */
 async function sh(file: string, args: readonly string[], cwd: string, timeoutMs = 180_000): Promise<{ stdout: string; stderr: string }> {
   try {
-    return await run(file, [...args], { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } })
+    // Without FORCE_COLOR: Node 24 warns on stderr when it and NO_COLOR are both set.
+    const { FORCE_COLOR: _forceColor, ...env } = process.env
+    return await run(file, [...args], { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...env, NO_COLOR: '1' } })
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string }
     throw new Error(`${file} ${args.join(' ')} failed in ${cwd}: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`)
