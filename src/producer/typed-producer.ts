@@ -61,12 +61,15 @@ export interface ProducerConstructor {
    * Creates a producer whose key and value types follow from `keySerializer` / `valueSerializer`.
    * Throws `ConfigError` naming the option for an unknown key, a wrong type or a value out of range.
    */
-  new <KS extends SerializerOption | undefined = undefined, VS extends SerializerOption | undefined = undefined>(
+  // No defaults on purpose: a missing serializer infers the constraint, which SerializedType maps to
+  // RawValue; and with three required type parameters this signature is skipped for `Producer<K, V>`
+  // and `extends Producer`, which then see only the explicit one (one return type: subclassing works).
+  new <KS extends SerializerOption | undefined, VS extends SerializerOption | undefined, _Inferred extends 'inferred'>(
     options: InferringProducerOptions<KS, VS>,
     internals?: ProducerInternals,
   ): ProducerClass<SerializedType<KS>, SerializedType<VS>>
   /** Creates a producer with explicit key and value types (`new Producer<K, V>(options)`). */
-  new <K, V>(options: ProducerOptions<K, V>, internals?: ProducerInternals): ProducerClass<K, V>
+  new <K = RawValue, V = RawValue>(options: ProducerOptions<K, V>, internals?: ProducerInternals): ProducerClass<K, V>
   readonly prototype: ProducerClass<unknown, unknown>
 }
 

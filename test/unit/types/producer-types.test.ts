@@ -126,3 +126,17 @@ describe('Producer key and value types', () => {
     await Promise.all(closeLater.splice(0).map((c) => c.close({ timeoutMs: 0 })))
   })
 })
+
+// Subclassing keeps working with the inferring construct signatures (one return type per arity).
+export class StringProducer extends Producer<string, string> {}
+export class RawProducer extends Producer {}
+describe('Producer subclasses', () => {
+  it('extend Producer with or without type arguments', async () => {
+    const s = new StringProducer({ ...base, keySerializer: 'string', valueSerializer: 'string' })
+    expectTypeOf(s.send).parameter(0).toEqualTypeOf<ProducerRecord<string, string>>()
+    const r = new RawProducer(base)
+    expectTypeOf(r).toExtend<Producer<RawValue, RawValue>>()
+    if (!(s instanceof Producer) || !(r instanceof RawProducer)) throw new Error('subclass instances are not Producers')
+    await Promise.all([s.close({ timeoutMs: 0 }), r.close({ timeoutMs: 0 })])
+  })
+})
