@@ -62,7 +62,7 @@ export const EXIT_CODES_HELP = [
 ].join('\n')
 
 function commandHelp(c: Command): string {
-  return `${helpText(c.usage, c.description, c.flags, c.examples)}${EXIT_CODES_HELP}`
+  return `${helpText(c.usage, c.description, c.flags, c.examples)}\n${EXIT_CODES_HELP}`
 }
 
 /** Runs the CLI with `argv` (without `node` and the script) and resolves with the exit code. */
