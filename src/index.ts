@@ -8,7 +8,10 @@
  * await producer.close()
  * ```
  */
-export { Producer, normalizeHeaders } from './producer/producer.js'
+export { normalizeHeaders } from './producer/producer.js'
+// Producer: the class, with construct signatures that infer K and V from the serializers.
+export { Producer } from './producer/typed-producer.js'
+export type { ProducerConstructor, InferringProducerOptions, SerializedType, SerializerOption, JsonValue, JsonObject } from './producer/typed-producer.js'
 export type { ProducerRecord, RecordHeaders, HeaderValue, CloseOptions, ProducerDebugState } from './producer/producer.js'
 export type { RecordMetadata, SendCallback } from './producer/producer-batch.js'
 export { PRODUCER_OPTIONS, MAX_IN_FLIGHT_FOR_IDEMPOTENCE } from './producer/config.js'
@@ -23,25 +26,33 @@ export {
   InvalidPartitionError,
   InvalidRecordError,
   TopicMetadataError,
-  NotImplementedError,
   DeliveryOutcomeUnknownError,
   ClusterAuthorizationError,
   SerializationError,
   BufferAccountingError,
 } from './producer/errors.js'
-export { KafkaProtocolError, errorInfo } from './protocol/errors.js'
-export { NetworkError, RequestTimeoutError } from './network/errors.js'
-// Issue 18: what malformed or hostile broker bytes turn into (all under KafkaWireError).
-export { ConnectionClosedError, InvalidBrokerAddressError, InvalidFrameError, ResponseDecodeError } from './network/errors.js'
-export { ProtocolError } from './protocol/errors.js'
+// One NotImplementedError for the package (protocol's; the CLI throws it too).
+export { KafkaProtocolError, ProtocolError, NotImplementedError, errorInfo } from './protocol/errors.js'
 export { UnsupportedApiVersionError } from './protocol/versions.js'
+// Issue 18: what malformed or hostile broker bytes turn into (all under KafkaWireError).
+export {
+  NetworkError,
+  RequestTimeoutError,
+  ConnectionClosedError,
+  ConnectionSetupTimeoutError,
+  InvalidFrameError,
+  CorrelationIdMismatchError,
+  InvalidBrokerAddressError,
+  ResponseDecodeError,
+} from './network/errors.js'
+export { FrameSizeError } from './network/frame-reader.js'
 export { stringSerializer, bytesSerializer, jsonSerializer } from './producer/serializers.js'
-export type { Serializer, BuiltInSerializerName } from './producer/serializers.js'
+export type { Serializer, BuiltInSerializerName, RawValue } from './producer/serializers.js'
 export type { HeaderPair } from './producer/transport.js'
 export type { ProducerInterceptor } from './producer/interceptors.js'
 export type { Logger, LogLevel } from './producer/logger.js'
 export { channels as diagnosticsChannels } from './producer/metrics.js'
-export type { ProducerMetricsSnapshot } from './producer/metrics.js'
+export type { ProducerMetricsSnapshot, TopicMetricsSnapshot, NodeMetricsSnapshot, MetricConfig } from './producer/metrics.js'
 export { murmur2, toPositive, partitionForKey } from './producer/partitioner.js'
 export { registerCodec, restoreBuiltinCodec, CompressionError } from './compression/index.js'
 export type { CodecImplementation } from './compression/index.js'

@@ -1,3 +1,4 @@
+import { KafkaWireError } from '../kafka-wire-error.js'
 import { execFile, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -98,7 +99,7 @@ export interface TopicOptions {
 }
 
 /** A node did not start, or a tool failed: carries the node's log tail. */
-export class BrokerStartError extends Error {
+export class BrokerStartError extends KafkaWireError {
   override readonly name = 'BrokerStartError'
 }
 

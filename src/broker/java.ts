@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 
+import { KafkaWireError } from '../kafka-wire-error.js'
+
 const run = promisify(execFile)
 
 /** A tool the harness needs (java, mvn) is missing or too old. */
-export class HarnessToolError extends Error {
+export class HarnessToolError extends KafkaWireError {
   override readonly name = 'HarnessToolError'
 }
 

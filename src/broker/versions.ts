@@ -5,6 +5,7 @@
  * ships ("releaseOnly" in Kafka's build.gradle), so we add it ourselves; without it the broker logs
  * nothing. Facts: shared/docs/broker-runbook.md §1.3 and §8.
  */
+import { ConfigError } from '../producer/errors.js'
 
 /** The newest Apache Kafka release whose jars all resolve from Maven Central here. */
 export const DEFAULT_KAFKA_VERSION = '4.4.0'
@@ -27,7 +28,7 @@ function dep(groupId: string, artifactId: string, version: string): string {
 /** Describes a Kafka version; only 3.9.x and 4.x are supported (both run KRaft without ZooKeeper). */
 export function kafkaRelease(version: string): KafkaRelease {
   const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(version)
-  if (match === null) throw new Error(`Kafka version '${version}' is not of the form MAJOR.MINOR.PATCH`)
+  if (match === null) throw new ConfigError('kafkaVersion', `'${version}' is not of the form MAJOR.MINOR.PATCH`)
   const major = Number(match[1])
   const minor = Number(match[2])
   if (major >= 4) {
@@ -54,7 +55,7 @@ export function kafkaRelease(version: string): KafkaRelease {
       ],
     }
   }
-  throw new Error(`Kafka ${version} is not supported by the harness: use 3.9.x or 4.x`)
+  throw new ConfigError('kafkaVersion', `Kafka ${version} is not supported by the harness: use 3.9.x or 4.x`)
 }
 
 /** The pom.xml whose runtime dependencies are the broker's and the tools' jars. */

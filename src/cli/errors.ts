@@ -1,6 +1,7 @@
 /**
  * CLI errors. Each becomes one line on stderr and an exit code; the stack trace only with `--debug`.
  */
+import { KafkaWireError } from '../kafka-wire-error.js'
 export { NotImplementedError } from '../protocol/errors.js'
 
 /** Exit code for success. */
@@ -11,7 +12,7 @@ export const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
 
 /** A failure with a message meant for the user, as is. */
-export class CliError extends Error {
+export class CliError extends KafkaWireError {
   override readonly name: string = 'CliError'
   /** Process exit code to use. */
   readonly exitCode: number

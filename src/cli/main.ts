@@ -48,11 +48,21 @@ function topHelp(): string {
     'Run kafka-wire <command> --help for its options. Any command takes --dump to print every frame',
     'sent and received, annotated field by field, and --debug to print stack traces of errors.',
     '',
+    EXIT_CODES_HELP,
   ].join('\n')
 }
 
+/** The exit codes, as every help text states them. */
+export const EXIT_CODES_HELP = [
+  'Exit codes:',
+  `  ${EXIT_OK}  success`,
+  `  ${EXIT_FAILURE}  failure at run time: broker unreachable, topic missing, a record failed, bad input data, not implemented`,
+  `  ${EXIT_USAGE}  bad command line: unknown command or flag, bad flag value, unknown -X option (also: no command given)`,
+  '',
+].join('\n')
+
 function commandHelp(c: Command): string {
-  return helpText(c.usage, c.description, c.flags, c.examples)
+  return `${helpText(c.usage, c.description, c.flags, c.examples)}\n${EXIT_CODES_HELP}`
 }
 
 /** Runs the CLI with `argv` (without `node` and the script) and resolves with the exit code. */

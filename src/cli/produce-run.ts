@@ -19,6 +19,8 @@ export interface CliRecord {
   readonly key: Buffer | null
   readonly value: Buffer | null
   readonly headers: ReadonlyArray<readonly [string, Buffer | null]> | null
+  /** This record's partition (`--format json`); else the run's `partition`, else the partitioner. */
+  readonly partition?: number
 }
 
 /** Producer options for raw-bytes keys and values. */
@@ -124,7 +126,8 @@ export async function runProducer(source: AsyncIterable<CliRecord> | Iterable<Cl
     for await (const r of source) {
       const record: ProducerRecord<Buffer | null, Buffer | null> = { topic: options.topic, key: r.key, value: r.value }
       if (r.headers !== null) record.headers = r.headers
-      if (options.partition !== undefined) record.partition = options.partition
+      const partition = r.partition ?? options.partition
+      if (partition !== undefined) record.partition = partition
       if (options.timestamp !== undefined) record.timestamp = options.timestamp
       const size = (r.key?.length ?? 0) + (r.value?.length ?? 0)
       const sentAt = performance.now()

@@ -13,7 +13,7 @@ export class CompressionError extends KafkaWireError {
    * @param options - optional `cause` (e.g. the node:zlib error)
    */
   constructor(codec: string, message: string, options?: { cause?: unknown }) {
-    super(`${codec}: ${message}`, options)
+    super(`${codec}: ${message}`, options?.cause !== undefined ? { cause: options.cause } : undefined)
     this.codec = codec
   }
 }

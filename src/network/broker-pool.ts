@@ -19,6 +19,8 @@
  * - Each connection negotiates its own API versions (brokers of one cluster can differ during
  *   rolling upgrades): ask the connection, `conn.versionFor(api)`.
  */
+// Bad options are ConfigErrors (the producer's, which names the option), like the producer's own.
+import { ConfigError } from '../producer/errors.js'
 import { Connection, type ConnectionOptions } from './connection.js'
 import { ConnectionClosedError, NetworkError, invalidAddressReason } from './errors.js'
 
@@ -87,7 +89,7 @@ export function parseHostPort(server: string, key = 'bootstrapServers'): { host:
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:\s]+):(\d+)$/.exec(s)
   const port = m === null ? NaN : Number(m[2])
   if (m === null || !(port > 0 && port < 65536)) {
-    throw new RangeError(`${key}: expected "host:port", got ${JSON.stringify(server)}`)
+    throw new ConfigError(key, `expected "host:port", got ${JSON.stringify(server)}`)
   }
   return { host: m[1] as string, port }
 }
@@ -128,12 +130,12 @@ export class BrokerPool {
 
   /** @param options see {@link BrokerPoolOptions} */
   constructor(options: BrokerPoolOptions) {
-    if (options.bootstrapServers.length === 0) throw new RangeError('bootstrapServers: at least one "host:port" is required')
+    if (options.bootstrapServers.length === 0) throw new ConfigError('bootstrapServers', 'at least one "host:port" is required')
     this.options = options
     this.bootstrapAddresses = options.bootstrapServers.map((s) => parseHostPort(s))
     this.backoffMs = options.reconnectBackoffMs ?? DEFAULT_RECONNECT_BACKOFF_MS
     this.backoffMaxMs = Math.max(this.backoffMs, options.reconnectBackoffMaxMs ?? DEFAULT_RECONNECT_BACKOFF_MAX_MS)
-    if (!(this.backoffMs >= 0)) throw new RangeError(`reconnectBackoffMs must be >= 0, got ${this.backoffMs}`)
+    if (!(this.backoffMs >= 0)) throw new ConfigError('reconnectBackoffMs', `must be >= 0, got ${this.backoffMs}`)
     this.background = options.reconnectInBackground ?? true
     this.random = options.random ?? Math.random
   }

@@ -25,6 +25,8 @@
  *   at most `requestTimeoutMs`.
  * - After `close()` or a failure no socket, listener or timer is left behind.
  */
+// Bad options are ConfigErrors (the producer's, which names the option).
+import { ConfigError } from '../producer/errors.js'
 import { Socket, connect as netConnect } from 'node:net'
 import { TLSSocket } from 'node:tls'
 import type { ApiDefinition } from '../protocol/api.js'
@@ -249,7 +251,7 @@ export class Connection {
     this.maxInFlight = positive(options.maxInFlightRequests, DEFAULT_MAX_IN_FLIGHT_REQUESTS, 'maxInFlightRequests')
     const maxResponseBytes = positive(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes')
     const idle = options.connectionsMaxIdleMs ?? DEFAULT_CONNECTIONS_MAX_IDLE_MS
-    if (!(idle >= 0)) throw new RangeError(`connectionsMaxIdleMs must be >= 0, got ${idle}`)
+    if (!(idle >= 0)) throw new ConfigError('connectionsMaxIdleMs', `must be >= 0, got ${idle}`)
     this.idleMs = idle
     this.socketFactory = options.socketFactory ?? defaultSocketFactory
     this.onThrottle = options.onThrottle
@@ -804,7 +806,7 @@ function meta(p: PendingRequest): FrameMeta {
 
 function positive(value: number | undefined, fallback: number, key: string): number {
   if (value === undefined) return fallback
-  if (!(value > 0)) throw new RangeError(`${key} must be a positive number, got ${value}`)
+  if (!(value > 0)) throw new ConfigError(key, `must be a positive number, got ${value}`)
   return value
 }
 

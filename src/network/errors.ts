@@ -5,7 +5,7 @@
  */
 import { KafkaWireError } from '../kafka-wire-error.js'
 
-/** Base class: something went wrong on the connection to `broker`; the cause is attached. */
+/** Base class: something went wrong on the connection to `broker`; the cause is attached. Retriable: a new connection may succeed. */
 export class NetworkError extends KafkaWireError {
   override readonly name: string = 'NetworkError'
   /** The broker as `host:port` (plus `#nodeId` when known). */
@@ -17,7 +17,6 @@ export class NetworkError extends KafkaWireError {
    * @param cause the underlying error (socket error, decode error), if any
    */
   constructor(broker: string, message: string, cause?: unknown) {
-    // Retriable: the same request may succeed on a new connection.
     super(`${broker}: ${message}`, { cause, retriable: true })
     this.broker = broker
   }

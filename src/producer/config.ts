@@ -2,7 +2,9 @@
 import { ConfigError } from './errors.js'
 import type { Logger } from './logger.js'
 import type { ProducerInterceptor } from './interceptors.js'
-import type { BuiltInSerializerName, Serializer } from './serializers.js'
+import type { ProducerRecord } from './producer.js'
+import type { RecordMetadata } from './producer-batch.js'
+import type { BuiltInSerializerName, RawValue, Serializer } from './serializers.js'
 
 /** Compression codecs the producer can ask for (Java `compression.type`). */
 export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
@@ -30,7 +32,7 @@ export type PartitionerFunction = (args: PartitionerArgs) => number | undefined
  * Options of `new Producer(options)`. Names are the Java producer's config names in camelCase; each
  * line gives the Java name and the default.
  */
-export interface ProducerOptions<K = unknown, V = unknown> {
+export interface ProducerOptions<K = RawValue, V = RawValue> {
   /** `bootstrap.servers`: `host:port` strings (or one comma-separated string). Required. */
   bootstrapServers: string[] | string
   /** `client.id`, sent in every request header. Default `kafka-wire`. */
@@ -77,8 +79,8 @@ export interface ProducerOptions<K = unknown, V = unknown> {
   keySerializer?: BuiltInSerializerName | Serializer<K>
   /** `value.serializer`. */
   valueSerializer?: BuiltInSerializerName | Serializer<V>
-  /** `interceptor.classes`. */
-  interceptors?: ReadonlyArray<ProducerInterceptor<never, never>>
+  /** `interceptor.classes`: typed for the producer's key and value types. */
+  interceptors?: ReadonlyArray<ProducerInterceptor<ProducerRecord<K, V>, RecordMetadata>>
   /** Logger (no Java config). Default: warnings and errors to stderr. */
   logger?: Logger
   /** `socket.connection.setup.timeout.ms`. Default 10000. */

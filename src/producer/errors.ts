@@ -3,7 +3,7 @@
  * broker keep the Kafka error name and code (see `src/protocol/errors.ts`) on `cause`.
  */
 
-// The root lives below the layers so protocol and network errors extend it too.
+// The root lives in a leaf module so every layer can extend it; re-exported here for the producer.
 import { KafkaWireError } from '../kafka-wire-error.js'
 export { KafkaWireError }
 
@@ -91,8 +91,8 @@ export class TopicMetadataError extends KafkaWireError {
   }
 }
 
-/** A feature the caller asked for is not implemented yet. */
-export class NotImplementedError extends KafkaWireError {}
+/** A feature the caller asked for is not implemented yet: the package's one class, from the protocol layer. */
+export { NotImplementedError } from '../protocol/errors.js'
 
 /**
  * The broker refused a batch with an error that leaves it unknown whether its records were ever

@@ -13,6 +13,9 @@ export type Serializer<T> = (data: T, topic: string, headers: HeaderPair[]) => B
 /** Bytes as the producer stores them: `null`, or a Buffer (strings are encoded as UTF-8 once). */
 export type Bytes = Buffer | null
 
+/** A key or value the producer sends as it is, without a serializer (the default key/value type). */
+export type RawValue = Buffer | Uint8Array | string | null
+
 /** The types the producer accepts without a serializer. */
 export type RawBytes = Buffer | Uint8Array | string | null | undefined
 

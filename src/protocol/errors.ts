@@ -28,7 +28,6 @@ export class NotImplementedError extends KafkaWireError {
   /** @param what the missing feature */
   constructor(what: string) {
     super(`not implemented: ${what}`)
-    this.name = 'NotImplementedError'
   }
 }
 
@@ -214,8 +213,8 @@ export class KafkaProtocolError extends KafkaWireError {
   /** @param code the error code; @param context where it came from (API, topic, partition); @param brokerMessage optional broker text */
   constructor(code: number, context?: string, brokerMessage?: string | null) {
     const info = errorInfo(code)
+    // retriable comes from Kafka's error table (Errors.java: RetriableException subclasses).
     super(`${info.name} (${code})${context ? ` in ${context}` : ''}${brokerMessage ? `: ${brokerMessage}` : ''}`, { retriable: info.retriable })
-    this.name = 'KafkaProtocolError'
     this.code = code
     this.errorName = info.name
     this.refreshMetadata = info.refreshMetadata

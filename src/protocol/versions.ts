@@ -1,5 +1,6 @@
 import { KafkaWireError } from '../kafka-wire-error.js'
 import type { ApiDefinition } from './api.js'
+import { KafkaWireError } from '../kafka-wire-error.js'
 
 /** A version range a broker advertises for one API in its ApiVersions response. */
 export interface VersionRange {
@@ -23,7 +24,6 @@ export class UnsupportedApiVersionError extends KafkaWireError {
         ? `broker does not support ${api.name} (key ${api.apiKey}) at all; kafka-wire needs v${api.minVersion}-v${api.maxVersion}`
         : `no common version of ${api.name} (key ${api.apiKey}): broker supports v${broker.minVersion}-v${broker.maxVersion}, kafka-wire v${api.minVersion}-v${api.maxVersion}`,
     )
-    this.name = 'UnsupportedApiVersionError'
     this.apiName = api.name
     this.apiKey = api.apiKey
   }

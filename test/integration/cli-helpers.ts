@@ -39,7 +39,9 @@ export async function ensureBuilt(): Promise<void> {
 /** Runs `node dist/cli/main.js ...args` with `input` on stdin and colours off; kills it after `timeoutMs`. */
 export function cli(args: readonly string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...options.env } })
+    // FORCE_COLOR is removed, not emptied: Node 24 warns on stderr when NO_COLOR and FORCE_COLOR are both set.
+    const { FORCE_COLOR: _forceColor, ...env } = process.env
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...env, NO_COLOR: '1', ...options.env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))

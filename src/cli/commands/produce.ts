@@ -7,7 +7,9 @@ import { bool, int, str, strs } from '../args.js'
 import { connectAny } from '../client.js'
 import type { Command } from '../command.js'
 import type { Context } from '../context.js'
-import { CliError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js'
+import { CliError, EXIT_FAILURE, EXIT_OK, NotImplementedError, UsageError } from '../errors.js'
+import { applyJavaOptions, parseJavaOptions } from '../java-options.js'
+import { parseJsonRecord } from '../json-records.js'
 import { type CliProducerOptions, type CliRecord, cliLogger, runProducer, summaryLines } from '../produce-run.js'
 import { ensureTopic } from '../topic.js'
 import { SCHEMA_FLAGS, schemaValueSerializer, serializeValues } from '../schema-values.js'
@@ -60,6 +62,15 @@ async function* lines(input: NodeJS.ReadableStream, separator: string | undefine
   }
 }
 
+async function* jsonLines(input: NodeJS.ReadableStream, headers: CliRecord['headers']): AsyncGenerator<CliRecord> {
+  const rl = createInterface({ input, crlfDelay: Infinity })
+  let n = 0
+  for await (const line of rl) {
+    const record = parseJsonRecord(line, ++n, headers)
+    if (record !== undefined) yield record
+  }
+}
+
 function* generated(count: number, size: number, headers: CliRecord['headers']): Generator<CliRecord> {
   // One payload for all records: the producer copies it into each batch.
   const value = Buffer.alloc(size)
@@ -92,7 +103,10 @@ export function producerOptions(ctx: Context, servers: string[]): CliProducerOpt
     options.deliveryTimeoutMs = int(ctx.values, 'delivery-timeout-ms', ctx.command, 120_000, 1)
     options.requestTimeoutMs = Math.min(30_000, options.deliveryTimeoutMs)
   }
-  return options
+  const x = parseJavaOptions(strs(ctx.values, 'config'), ctx.command)
+  // Hook for src/cli/security-options.ts (security work): it will turn these into connection options.
+  if (x.security.length > 0) throw new NotImplementedError(`-X ${x.security.map(([k]) => k).join(', -X ')}: security options are not supported by the CLI yet`)
+  return applyJavaOptions(options, x, ctx.command)
 }
 
 /** Flags shared by `produce` and `demo`. */
@@ -104,6 +118,13 @@ export const PRODUCER_FLAGS = {
   'linger-ms': { type: 'string', valueName: 'MS', description: 'how long a batch waits for more records (default 5)' },
   'batch-size': { type: 'string', valueName: 'BYTES', description: 'bytes per partition batch (default 16384)' },
   'delivery-timeout-ms': { type: 'string', valueName: 'MS', description: 'give up on a record after this long (default 120000)' },
+  config: {
+    type: 'string',
+    short: 'X',
+    multiple: true,
+    valueName: 'key=value',
+    description: 'any producer option by its Java name (e.g. -X linger.ms=20 -X compression.type=zstd); applied after the flags above',
+  },
 } as const
 
 /** `kafka-wire produce`. */
@@ -124,6 +145,11 @@ export const produceCommand: Command = {
     count: { type: 'string', valueName: 'N', description: 'generate N records instead of reading input' },
     size: { type: 'string', valueName: 'BYTES', description: 'value size of generated records (default 100)' },
     timestamp: { type: 'string', valueName: 'MS', description: 'timestamp of every record, ms since the epoch (default: now)' },
+    format: {
+      type: 'string',
+      valueName: 'text|json',
+      description: 'input lines: text (default; -K splits key and value) or json: {"key","value","headers","partition"} per line',
+    },
     create: { type: 'boolean', description: 'have the broker auto-create the topic when it does not exist' },
     ...PRODUCER_FLAGS,
     ...SCHEMA_FLAGS,
@@ -131,6 +157,8 @@ export const produceCommand: Command = {
   maxPositionals: 0,
   examples: [
     "printf 'k1:hello\\nk2:world\\n' | kafka-wire produce -b 127.0.0.1:9092 -t demo -K : -H source=cli",
+    'echo \'{"key":"k1","value":{"total":42},"headers":{"source":"cli"},"partition":0}\' | kafka-wire produce -t demo --format json',
+    'kafka-wire produce -t demo --count 1000 -X linger.ms=20 -X compression.type=zstd -X compression.zstd.level=6',
     'kafka-wire produce -t demo --count 100000 --size 100 --compression lz4',
     'echo hi | kafka-wire produce -t demo --dump --no-idempotence',
   ],
@@ -144,6 +172,10 @@ export const produceCommand: Command = {
     if (countText !== undefined && file !== undefined) throw new UsageError('--count and --file are exclusive', 'produce')
     if (str(ctx.values, 'size') !== undefined && countText === undefined) throw new UsageError('--size needs --count', 'produce')
     if (file !== undefined && !existsSync(file)) throw new CliError(`--file ${file}: no such file`)
+    const format = str(ctx.values, 'format') ?? 'text'
+    if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got '${format}'`, 'produce')
+    if (format === 'json' && str(ctx.values, 'key') !== undefined) throw new UsageError('-K splits text lines; with --format json the key is the "key" field', 'produce')
+    if (format === 'json' && countText !== undefined) throw new UsageError('--format json reads input; --count generates it: pick one', 'produce')
     const partitionText = str(ctx.values, 'partition')
     const partition = partitionText === undefined ? undefined : int(ctx.values, 'partition', 'produce', 0, 0, 2 ** 31 - 1)
     const timestampText = str(ctx.values, 'timestamp')
@@ -171,7 +203,7 @@ export const produceCommand: Command = {
     } else {
       const input = file !== undefined ? createReadStream(file) : ctx.io.stdin
       if (file === undefined && ctx.io.stdin.isTTY === true) ctx.info('kafka-wire: reading records from the terminal, one per line; end with Ctrl-D')
-      source = lines(input, str(ctx.values, 'key'), headers)
+      source = format === 'json' ? jsonLines(input, headers) : lines(input, str(ctx.values, 'key'), headers)
       if (valueSerializer !== undefined) source = serializeValues(source, valueSerializer, topic)
     }
     const tty = ctx.io.stderr.isTTY === true
