@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { checkMaven, HarnessToolError } from './java.js'
+import { KafkaWireError } from '../kafka-wire-error.js'
 import { harnessHome } from './paths.js'
 import { freePorts, spawnJava, tail, waitForExit } from './process.js'
 
@@ -20,9 +21,7 @@ export const CCOMPAT_PATH = '/apis/ccompat/v7'
 const DEFAULT_REGISTRY_JAVA = '/usr/lib/jvm/temurin-25-jdk-amd64/bin/java'
 
 /** The registry could not be downloaded or did not come up. */
-export class RegistryStartError extends Error {
-  override readonly name = 'RegistryStartError'
-}
+export class RegistryStartError extends KafkaWireError {}
 
 /** Where one Apicurio version is unpacked (its own folder, not the shared Kafka jar cache). */
 export function apicurioDir(version = APICURIO_VERSION): string {

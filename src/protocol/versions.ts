@@ -1,6 +1,5 @@
 import { KafkaWireError } from '../kafka-wire-error.js'
 import type { ApiDefinition } from './api.js'
-import { KafkaWireError } from '../kafka-wire-error.js'
 
 /** A version range a broker advertises for one API in its ApiVersions response. */
 export interface VersionRange {

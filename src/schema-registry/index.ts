@@ -24,6 +24,7 @@ export {
   SchemaValidationError,
   WireFormatError,
 } from './errors.js'
+export { AnswerTooLargeError } from './http.js'
 export { encodeFrame, encodeProtobufFrame, encodeMessageIndexes, decodeFrame, MAGIC_BYTE, HEADER_SIZE } from './wire-format.js'
 export type { WireFrame } from './wire-format.js'
 export { topicNameStrategy, recordNameStrategy, topicRecordNameStrategy } from './subject-strategy.js'
