@@ -13,3 +13,5 @@ export { RecordBatchBuilder, restampBatch, decodeRecordBatches, estimateRecordSi
 export type { BuildOptions, DecodedRecord, DecodedRecordBatch, DecodeBatchOptions, RecordHeader } from './record-batch.js'
 export * from './versions.js'
 export * from './writer.js'
+export * from './sasl-handshake.js'
+export * from './sasl-authenticate.js'
