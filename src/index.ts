@@ -36,3 +36,7 @@ export type { ProducerMetricsSnapshot } from './producer/metrics.js'
 export { murmur2, toPositive, partitionForKey } from './producer/partitioner.js'
 export { registerCodec, restoreBuiltinCodec, CompressionError } from './compression/index.js'
 export type { CodecImplementation } from './compression/index.js'
+// Security (issue 13): TLS / SASL options and the typed authentication and authorization errors.
+export { SaslAuthenticationError, SslAuthenticationError } from './network/security-errors.js'
+export type { SslOptions, SaslOptions, SaslCredential, PlainSaslOptions, ScramSaslOptions, OAuthBearerSaslOptions, OAuthBearerToken } from './network/security-options.js'
+export { TopicAuthorizationFailedError, ClusterAuthorizationFailedError } from './protocol/authorization-errors.js'

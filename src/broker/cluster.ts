@@ -8,6 +8,7 @@ import { LOG4J1_BROKER, LOG4J1_TOOLS, LOG4J2_BROKER, LOG4J2_TOOLS, nodePropertie
 import { ensureKafkaJars } from './download.js'
 import { javaBinary } from './java.js'
 import { harnessHome } from './paths.js'
+import { makeTestPki, scramFormatArgs, securityProperties, type BrokerSecurityOptions, type SecurePorts, type TestPki } from './security.js'
 import { commandLine, freePorts, isAlive, portAccepts, spawnJava, tail, waitForExit } from './process.js'
 import { DEFAULT_KAFKA_VERSION, kafkaRelease, type KafkaRelease } from './versions.js'
 
@@ -36,6 +37,8 @@ export interface ClusterOptions {
   log?: (line: string) => void
   /** How long a node may take to accept connections. Default 120000. */
   startTimeoutMs?: number
+  /** Add SSL, SASL_PLAINTEXT and SASL_SSL listeners, a test PKI and SASL users (issue 13). */
+  security?: BrokerSecurityOptions
 }
 
 /** One node as the harness started it. */
@@ -46,6 +49,8 @@ export interface NodeState extends NodeLayout {
   readonly logPath: string
   readonly configPath: string
   paused: boolean
+  /** Ports of the secured listeners, when the cluster was started with `security`. */
+  readonly securePorts?: SecurePorts
 }
 
 /** What the state file records, so a later process (e.g. `kafka-wire broker stop`) can find the nodes. */
@@ -55,6 +60,8 @@ export interface ClusterState {
   readonly nodes: NodeState[]
   readonly jvmArgs: string[]
   readonly detached: boolean
+  /** The test PKI, when the cluster was started with `security`. */
+  readonly pki?: TestPki
 }
 
 /** Options of {@link KafkaCluster.createTopic}. */
@@ -96,11 +103,14 @@ export class KafkaCluster {
     KafkaCluster.killStale(dir)
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(join(dir, 'logs'), { recursive: true })
-    const ports = await freePorts(count * 2)
+    const security = options.security
+    const perNode = security === undefined ? 2 : 5
+    const ports = await freePorts(count * perNode)
+    const pki = security === undefined ? undefined : await makeTestPki(join(dir, 'pki'))
     const layouts: NodeLayout[] = Array.from({ length: count }, (_, i) => ({
       nodeId: i + 1,
-      port: ports[i * 2] as number,
-      controllerPort: ports[i * 2 + 1] as number,
+      port: ports[i * perNode] as number,
+      controllerPort: ports[i * perNode + 1] as number,
       dataDir: join(dir, 'data', `node${i + 1}`),
     }))
     const heap = options.heapMb ?? (count === 1 ? 768 : 512)
@@ -121,16 +131,20 @@ export class KafkaCluster {
       `${libs}/*`,
       'kafka.Kafka',
     ]
-    const nodes: NodeState[] = layouts.map((layout) => {
+    const nodes: NodeState[] = layouts.map((layout, i) => {
       const configPath = join(dir, `node${layout.nodeId}.properties`)
-      writeFileSync(configPath, nodeProperties(layout, layouts, options.brokerConfig))
-      return { ...layout, pid: 0, paused: false, configPath, logPath: join(dir, 'logs', `node${layout.nodeId}.out`) }
+      const securePorts: SecurePorts | undefined =
+        security === undefined ? undefined : { ssl: ports[i * perNode + 2] as number, saslPlaintext: ports[i * perNode + 3] as number, saslSsl: ports[i * perNode + 4] as number }
+      const secured = securePorts === undefined || pki === undefined || security === undefined ? {} : securityProperties(layout.port, layout.controllerPort, securePorts, pki, security)
+      writeFileSync(configPath, nodeProperties(layout, layouts, { ...secured, ...options.brokerConfig }))
+      return { ...layout, pid: 0, paused: false, configPath, logPath: join(dir, 'logs', `node${layout.nodeId}.out`), ...(securePorts !== undefined ? { securePorts } : {}) }
     })
-    const state: ClusterState = { kafkaVersion: version, dir, nodes, jvmArgs, detached: options.detached ?? false }
+    const state: ClusterState = { kafkaVersion: version, dir, nodes, jvmArgs, detached: options.detached ?? false, ...(pki !== undefined ? { pki } : {}) }
     const cluster = new KafkaCluster(state, release, libs, options)
     const started = Date.now()
     log(`formatting ${count} Kafka ${version} node(s) in ${dir}`)
-    await Promise.all(nodes.map((n) => cluster.runTool('kafka.tools.StorageTool', ['format', '-t', CLUSTER_ID, '-c', n.configPath, '-g'])))
+    const scram = security === undefined ? [] : scramFormatArgs(security)
+    await Promise.all(nodes.map((n) => cluster.runTool('kafka.tools.StorageTool', ['format', '-t', CLUSTER_ID, '-c', n.configPath, '-g', ...scram])))
     try {
       for (const node of nodes) cluster.spawnNode(node)
       await Promise.all(nodes.map((n) => cluster.waitReady(n)))
@@ -169,6 +183,25 @@ export class KafkaCluster {
   /** `host:port` of every node's client listener. */
   get bootstrapServers(): string[] {
     return this.state.nodes.map((n) => `127.0.0.1:${n.port}`)
+  }
+
+  /**
+   * `host:port` of every node's listener for `protocol` (`SSL`, `SASL_PLAINTEXT`, `SASL_SSL`;
+   * `PLAINTEXT` = {@link bootstrapServers}). Throws when the cluster has no secured listeners.
+   */
+  listenerServers(protocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL'): string[] {
+    if (protocol === 'PLAINTEXT') return this.bootstrapServers
+    return this.state.nodes.map((n) => {
+      const p = n.securePorts
+      if (p === undefined) throw new Error('this cluster was started without `security`: it has no secured listeners')
+      return `127.0.0.1:${protocol === 'SSL' ? p.ssl : protocol === 'SASL_PLAINTEXT' ? p.saslPlaintext : p.saslSsl}`
+    })
+  }
+
+  /** The test PKI (CA, client certificate) of a cluster started with `security`. */
+  get pki(): TestPki {
+    if (this.state.pki === undefined) throw new Error('this cluster was started without `security`: it has no test PKI')
+    return this.state.pki
   }
 
   /** The Kafka version running. */

@@ -1,5 +1,6 @@
 import { errorInfo } from '../protocol/errors.js'
 import { ProducerFencedError } from './errors.js'
+import { ClusterAuthorizationFailedError } from '../protocol/authorization-errors.js'
 import type { ProducerBatch } from './producer-batch.js'
 import type { InitProducerIdResult } from './transport.js'
 
@@ -112,6 +113,8 @@ export class IdempotenceManager {
             throw this.fatal
           }
           // Java retries any retriable error, including COORDINATOR_LOAD_IN_PROGRESS and CONCURRENT_TRANSACTIONS.
+          // Issue 13: no IDEMPOTENT_WRITE for this principal is a typed, fatal authorization error.
+          if (res.errorCode === CLUSTER_AUTHORIZATION_FAILED) throw new ClusterAuthorizationFailedError('InitProducerId')
           if (!info.retriable && res.errorCode !== 51) throw new Error(`InitProducerId failed: ${info.name} (${res.errorCode})`)
         }
         await new Promise<void>((r) => {
@@ -195,7 +198,11 @@ export class IdempotenceManager {
       this.onSuccess(s, batch)
       return 'success'
     }
-    if (errorCode === INVALID_PRODUCER_EPOCH || errorCode === PRODUCER_FENCED || errorCode === CLUSTER_AUTHORIZATION_FAILED) {
+    if (errorCode === CLUSTER_AUTHORIZATION_FAILED) {
+      this.fatal = new ClusterAuthorizationFailedError(`produce to ${batch.topic}-${batch.partition}`)
+      return 'fatal'
+    }
+    if (errorCode === INVALID_PRODUCER_EPOCH || errorCode === PRODUCER_FENCED) {
       this.fatal = new ProducerFencedError(`the producer was fenced: ${errorInfo(errorCode).name} (${errorCode}) on ${batch.topic}-${batch.partition}`)
       this.removeInFlight(s, batch)
       return 'fatal'

@@ -1,6 +1,8 @@
 import { resolveCompression } from '../compression/index.js'
 import { BrokerPool } from '../network/broker-pool.js'
 import type { TraceHook } from '../network/connection.js'
+import { saslAuthenticator } from '../network/sasl/authenticate.js'
+import { tlsSocketFactory } from '../network/tls.js'
 import { InitProducerIdApi } from '../protocol/init-producer-id.js'
 import { MetadataApi } from '../protocol/metadata.js'
 import { ProduceApi, type ProduceRequest } from '../protocol/produce.js'
@@ -40,6 +42,11 @@ export class KafkaTransport implements ProducerTransport {
       reconnectBackoffMaxMs: config.retryBackoffMaxMs,
       onThrottle: (ms, api) => this.logger.debug('broker throttled the client', { throttleTimeMs: ms, api }),
       ...(trace !== undefined ? { trace } : {}),
+      // Issue 13: TLS per broker (SNI = its host) and the SASL step of every connection.
+      ...(config.ssl !== undefined ? { socketFactory: tlsSocketFactory(config.ssl) } : {}),
+      ...(config.sasl !== undefined
+        ? { authenticator: saslAuthenticator(config.sasl, (e) => this.logger.debug('SASL authenticated', { broker: e.broker, mechanism: e.mechanism, reauthentication: e.reauthentication, sessionLifetimeMs: e.sessionLifetimeMs })) }
+        : {}),
     })
   }
 

@@ -1,5 +1,7 @@
 import { errorInfo } from '../protocol/errors.js'
 import { TimeoutError, TopicMetadataError } from './errors.js'
+import { NetworkError } from '../network/errors.js'
+import { TOPIC_AUTHORIZATION_FAILED, TopicAuthorizationFailedError } from '../protocol/authorization-errors.js'
 import type { ProducerLogger } from './logger.js'
 import type { MetadataResult, ProducerTransport } from './transport.js'
 
@@ -171,6 +173,14 @@ export class ProducerMetadata {
       again = this.apply(res)
       this.lastRefreshMs = Date.now()
     } catch (err) {
+      if (err instanceof NetworkError && !err.retriable) {
+        // Issue 13: an authentication failure (SASL, TLS) will not go away by retrying: every
+        // waiting send fails with it now; a later send asks again (one attempt, no storm).
+        this.logger.error('metadata request failed with a non-retriable error', { error: err.message })
+        for (const t of topics) this.lastErrors.set(t, `${err.name}: ${err.message}`)
+        for (const t of [...this.waiters.keys()]) this.failWaiters(t, err)
+        return
+      }
       again = true
       this.logger.debug('metadata request failed; will retry', { topics, error: err })
       for (const t of topics) this.lastErrors.set(t, err instanceof Error ? `${err.name}: ${err.message}` : String(err))
@@ -192,7 +202,7 @@ export class ProducerMetadata {
         if (FATAL_TOPIC_ERRORS.has(t.errorCode)) {
           this.wanted.delete(t.topic)
           this.topics.delete(t.topic)
-          this.failWaiters(t.topic, new TopicMetadataError(t.topic, `${info.name} (${t.errorCode})`))
+          this.failWaiters(t.topic, t.errorCode === TOPIC_AUTHORIZATION_FAILED ? new TopicAuthorizationFailedError(`metadata for topic "${t.topic}"`) : new TopicMetadataError(t.topic, `${info.name} (${t.errorCode})`))
         } else again = true
         continue
       }
