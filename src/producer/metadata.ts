@@ -38,6 +38,8 @@ interface Waiter {
 
 // Topic errors that no retry fixes (Java: InvalidTopicException, TopicAuthorizationException).
 const FATAL_TOPIC_ERRORS = new Set([17, 29])
+/** Cap of the back-off after authentication failures (Java `reconnect.backoff.max.ms` default). */
+const AUTH_FAILURE_BACKOFF_MAX_MS = 1000
 
 /**
  * The producer's metadata cache (Java `ProducerMetadata`): topics are fetched on demand, refreshed on
@@ -54,6 +56,12 @@ export class ProducerMetadata {
   private lastRefreshMs = 0
   private lastAttemptMs = 0
   private closed = false
+  /**
+   * Issue 13: the last authentication failure (SASL, TLS). Sends arriving before `untilMs` fail
+   * with it at once instead of opening a new connection each (no reconnect storm); the back-off
+   * doubles per consecutive failure, and a successful refresh clears it.
+   */
+  private authFailure: { error: Error; untilMs: number; count: number } | undefined
 
   constructor(
     private readonly transport: ProducerTransport,
@@ -83,6 +91,7 @@ export class ProducerMetadata {
   waitFor(topic: string, alreadyWaitedMs = 0): Promise<TopicMetadata> {
     const known = this.topics.get(topic)
     if (known !== undefined) return Promise.resolve(known)
+    if (this.authFailure !== undefined && Date.now() < this.authFailure.untilMs) return Promise.reject(this.authFailure.error)
     this.wanted.add(topic)
     return new Promise<TopicMetadata>((resolve, reject) => {
       const waiter: Waiter = {
@@ -172,11 +181,15 @@ export class ProducerMetadata {
       if (this.closed) return
       again = this.apply(res)
       this.lastRefreshMs = Date.now()
+      this.authFailure = undefined
     } catch (err) {
       if (err instanceof NetworkError && !err.retriable) {
         // Issue 13: an authentication failure (SASL, TLS) will not go away by retrying: every
         // waiting send fails with it now; a later send asks again (one attempt, no storm).
         this.logger.error('metadata request failed with a non-retriable error', { error: err.message })
+        const count = (this.authFailure?.count ?? 0) + 1
+        const backoff = Math.min(AUTH_FAILURE_BACKOFF_MAX_MS, Math.max(1, this.retryBackoffMs) * 2 ** Math.min(20, count - 1))
+        this.authFailure = { error: err, untilMs: Date.now() + backoff, count }
         for (const t of topics) this.lastErrors.set(t, `${err.name}: ${err.message}`)
         for (const t of [...this.waiters.keys()]) this.failWaiters(t, err)
         return
