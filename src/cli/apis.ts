@@ -4,9 +4,11 @@ import { ApiVersionsApi } from '../protocol/api-versions.js'
 import { InitProducerIdApi } from '../protocol/init-producer-id.js'
 import { MetadataApi } from '../protocol/metadata.js'
 import { ProduceApi } from '../protocol/produce.js'
+import { SaslAuthenticateApi } from '../protocol/sasl-authenticate.js'
+import { SaslHandshakeApi } from '../protocol/sasl-handshake.js'
 
 const APIS: ReadonlyMap<number, ApiDefinition<unknown, unknown>> = new Map(
-  ([ProduceApi, MetadataApi, ApiVersionsApi, InitProducerIdApi] as ApiDefinition<unknown, unknown>[]).map((a) => [a.apiKey, a]),
+  ([ProduceApi, MetadataApi, ApiVersionsApi, InitProducerIdApi, SaslHandshakeApi, SaslAuthenticateApi] as ApiDefinition<unknown, unknown>[]).map((a) => [a.apiKey, a]),
 )
 
 /** The definition of `apiKey`, if kafka-wire implements it. */

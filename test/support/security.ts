@@ -140,13 +140,14 @@ export async function readWithJavaConsumer(cluster: KafkaCluster, bootstrap: str
   const { stdout } = await cluster.runTool(
     'org.apache.kafka.tools.consumer.ConsoleConsumer',
     ['--bootstrap-server', bootstrap, '--topic', topic, '--from-beginning', '--max-messages', String(count), '--timeout-ms', '60000', '--consumer.config', file,
-      '--property', 'print.key=true', '--property', 'print.headers=true', '--property', 'key.separator=\t', '--property', 'headers.separator=,', '--property', 'headers.key.separator=='],
+      '--property', 'print.key=true', '--property', 'print.headers=true', '--property', 'key.separator=\t', '--property', 'headers.separator=,'],
     240_000,
   )
   // print.headers puts headers first: "<headers>\t<key>\t<value>"; other lines (tool notices) are not records.
   const records = stdout.split('\n').filter((l) => l.split('\t').length === 3)
   return parseLines(records.join('\n'), (line) => {
     const [headers, key, value] = line.split('\t')
-    return { key: key ?? '', value: value ?? '', headers: headers ?? '' }
+    // The Java formatter writes header pairs as key:value (kcat: key=value); our values hold no ':'.
+    return { key: key ?? '', value: value ?? '', headers: (headers ?? '').replace(/:/g, '=') }
   })
 }
