@@ -39,6 +39,8 @@ export interface ClusterOptions {
   startTimeoutMs?: number
   /** Add SSL, SASL_PLAINTEXT and SASL_SSL listeners, a test PKI and SASL users (issue 13). */
   security?: BrokerSecurityOptions
+  /** Open an unauthenticated JMX port on 127.0.0.1 (single node only), for broker metrics in tests. */
+  jmx?: boolean
 }
 
 /** One node as the harness started it. */
@@ -62,6 +64,8 @@ export interface ClusterState {
   readonly detached: boolean
   /** The test PKI, when the cluster was started with `security`. */
   readonly pki?: TestPki
+  /** JMX port of the single node, when started with `jmx`. */
+  readonly jmxPort?: number
 }
 
 /** Options of {@link KafkaCluster.createTopic}. */
@@ -116,7 +120,21 @@ export class KafkaCluster {
     const heap = options.heapMb ?? (count === 1 ? 768 : 512)
     const logConf = join(dir, release.logging === 'log4j2' ? 'log4j2.properties' : 'log4j.properties')
     writeFileSync(logConf, release.logging === 'log4j2' ? LOG4J2_BROKER : LOG4J1_BROKER)
+    if (options.jmx === true && count !== 1) throw new Error('jmx is supported for single-node clusters only')
+    const jmxPort = options.jmx === true ? ((await freePorts(1))[0] as number) : undefined
+    const jmxArgs =
+      jmxPort === undefined
+        ? []
+        : [
+            `-Dcom.sun.management.jmxremote.port=${jmxPort}`,
+            `-Dcom.sun.management.jmxremote.rmi.port=${jmxPort}`,
+            '-Dcom.sun.management.jmxremote.authenticate=false',
+            '-Dcom.sun.management.jmxremote.ssl=false',
+            '-Dcom.sun.management.jmxremote.host=127.0.0.1',
+            '-Djava.rmi.server.hostname=127.0.0.1',
+          ]
     const jvmArgs = [
+      ...jmxArgs,
       '-Xms256m',
       `-Xmx${heap}m`,
       '-XX:+UseG1GC',
@@ -139,7 +157,7 @@ export class KafkaCluster {
       writeFileSync(configPath, nodeProperties(layout, layouts, { ...secured, ...options.brokerConfig }))
       return { ...layout, pid: 0, paused: false, configPath, logPath: join(dir, 'logs', `node${layout.nodeId}.out`), ...(securePorts !== undefined ? { securePorts } : {}) }
     })
-    const state: ClusterState = { kafkaVersion: version, dir, nodes, jvmArgs, detached: options.detached ?? false, ...(pki !== undefined ? { pki } : {}) }
+    const state: ClusterState = { kafkaVersion: version, dir, nodes, jvmArgs, detached: options.detached ?? false, ...(pki !== undefined ? { pki } : {}), ...(jmxPort !== undefined ? { jmxPort } : {}) }
     const cluster = new KafkaCluster(state, release, libs, options)
     const started = Date.now()
     log(`formatting ${count} Kafka ${version} node(s) in ${dir}`)
@@ -202,6 +220,34 @@ export class KafkaCluster {
   get pki(): TestPki {
     if (this.state.pki === undefined) throw new Error('this cluster was started without `security`: it has no test PKI')
     return this.state.pki
+  }
+
+  /**
+   * Reads broker MBean attributes with Kafka's JmxTool (cluster started with `jmx`): the sum of
+   * each attribute over every MBean matching `objectName` (e.g. all network processors of a listener).
+   */
+  async jmxSum(objectName: string, attributes: readonly string[]): Promise<Record<string, number>> {
+    const port = this.state.jmxPort
+    if (port === undefined) throw new Error('this cluster was started without `jmx`')
+    const { stdout } = await this.runTool('org.apache.kafka.tools.JmxTool', [
+      '--jmx-url', `service:jmx:rmi:///jndi/rmi://127.0.0.1:${port}/jmxrmi`,
+      '--object-name', objectName,
+      '--attributes', attributes.join(','),
+      '--one-time', 'true',
+      '--report-format', 'csv',
+    ])
+    // One-time output is one `object-name:attribute,"value"` line per attribute and MBean.
+    const out: Record<string, number> = {}
+    for (const a of attributes) out[a] = 0
+    let seen = 0
+    for (const line of stdout.split('\n')) {
+      const m = /^(.*):([A-Za-z0-9-]+),"?([-0-9.E+]+)"?$/.exec(line.trim())
+      if (m === null || !attributes.includes(m[2] as string)) continue
+      out[m[2] as string] = (out[m[2] as string] as number) + Number(m[3])
+      seen++
+    }
+    if (seen === 0) throw new Error(`JmxTool found no ${attributes.join(', ')} on ${objectName}: ${stdout.slice(0, 500)}`)
+    return out
   }
 
   /** The Kafka version running. */
