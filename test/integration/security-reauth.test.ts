@@ -121,6 +121,8 @@ describe(`KIP-368 re-authentication on Kafka ${VERSION} (connections.max.reauth.
       const total = [...reauths.values()].reduce((a, b) => a + b, 0)
       const b = before[s.listener]
       const a = after[s.listener]
+      // Figures for the report (not assertions).
+      console.info(`[reauth] ${s.name} ${s.listener}: ${sent.length} records, re-auths per connection ${JSON.stringify([...reauths])}, provider calls ${s.calls()}, broker ${JSON.stringify(b)} -> ${JSON.stringify(a)}`)
       expect((a['successful-reauthentication-total'] ?? 0) - (b['successful-reauthentication-total'] ?? 0)).toBeGreaterThanOrEqual(total)
       expect(a['expired-connections-killed-count']).toBe(b['expired-connections-killed-count'])
       const read = await readWithKcat(cluster.listenerServers('SASL_PLAINTEXT')[0] as string, `reauth-${s.name}`, kcatSecurity(cluster.pki, 'SASL_PLAINTEXT', { mechanism: 'PLAIN', username: 'alice', password: 'alice-secret' }))
