@@ -647,9 +647,12 @@ export class Connection {
     if (this.authGate !== 'draining' || this._state !== 'ready') return
     if (this.inFlight.length > 0 || this.unflushed.size > 0) return
     this.authGate = 'authenticating'
+    // Re-authentication traffic is not use: an idle connection must still close after connectionsMaxIdleMs.
+    const lastUse = this.lastActivity
     this.authenticate(true, this.requestTimeoutMs).then(
       (lifetime) => {
         if (this._state !== 'ready') return
+        this.lastActivity = lastUse
         this._sessionLifetimeMs = lifetime
         this._reauthentications++
         this.authGate = 'open'

@@ -98,6 +98,18 @@ describe('SASL on a connection', () => {
     expect(ok).toBeGreaterThan(0)
   })
 
+  it('re-authentication traffic does not keep an idle connection open (connectionsMaxIdleMs still applies)', async () => {
+    const broker = saslBroker({ lifetimeMs: 100n, metadataDelayMs: 0 })
+    fake = await FakeServer.start(broker.handler)
+    const c = new Connection({ host: '127.0.0.1', port: fake.port, clientId: 't', connectionsMaxIdleMs: 600, authenticator: saslAuthenticator({ mechanism: 'plain', username: 'alice', password: 'alice-secret' }) })
+    conn = c
+    await c.connect()
+    const closed = await new Promise<unknown>((resolve) => c.onClose((err) => resolve(err ?? 'clean')))
+    expect(closed).toBe('clean')
+    expect(c.reauthenticationCount).toBeGreaterThanOrEqual(2)
+    expect(broker.violations).toEqual([])
+  })
+
   it('a refused authentication is a typed, non-retriable SaslAuthenticationError with the broker message', async () => {
     const broker = saslBroker({ lifetimeMs: 0n, metadataDelayMs: 0, authError: { code: 58, message: 'Authentication failed: Invalid username or password' } })
     fake = await FakeServer.start(broker.handler)
