@@ -36,6 +36,11 @@ afterAll(async () => {
   await cluster?.stop({ graceful: false })
 })
 
+/** Kafka 4 moved AclCommand from core (Scala) to tools. */
+function aclCommand(): string {
+  return cluster.kafkaVersion.startsWith('3.') ? 'kafka.admin.AclCommand' : 'org.apache.kafka.tools.AclCommand'
+}
+
 function producer(servers: string, extra: Partial<ProducerOptions<string, string>>): Producer<string, string> {
   return new Producer<string, string>({ bootstrapServers: [servers], clientId: 'kw-security', enableIdempotence: true, lingerMs: 5, logger: capturingLogger(), ...extra })
 }
@@ -227,7 +232,7 @@ describe(`secured Kafka ${VERSION}: ACLs (StandardAuthorizer)`, () => {
   it('a principal without WRITE gets TopicAuthorizationFailedError on every pending send, not retried', async () => {
     const topic = 'sec-acl-denied'
     await cluster.createTopic(topic, { partitions: 2, replicationFactor: 1 })
-    const acl = (args: string[]): Promise<unknown> => cluster.runTool('org.apache.kafka.tools.AclCommand', ['--bootstrap-server', cluster.bootstrapServers[0] as string, '--add', '--force', ...args])
+    const acl = (args: string[]): Promise<unknown> => cluster.runTool(aclCommand(), ['--bootstrap-server', cluster.bootstrapServers[0] as string, '--add', '--force', ...args])
     await acl(['--allow-principal', 'User:bob', '--operation', 'Describe', '--topic', topic])
     await acl(['--deny-principal', 'User:bob', '--operation', 'Write', '--topic', topic])
     const p = producer(cluster.listenerServers('SASL_PLAINTEXT')[0] as string, { sasl: { mechanism: 'scram-sha-512', username: 'bob', password: 'bob-secret' }, deliveryTimeoutMs: 180_000, maxBlockMs: 120_000 })
@@ -257,9 +262,41 @@ describe(`secured Kafka ${VERSION}: ACLs (StandardAuthorizer)`, () => {
     }
   }, 180_000)
 
-  it('exports the cluster authorization error type', () => {
-    expect(new ClusterAuthorizationFailedError('InitProducerId')).toMatchObject({ code: 31, errorName: 'CLUSTER_AUTHORIZATION_FAILED' })
-  })
+  it('a principal without IDEMPOTENT_WRITE gets ClusterAuthorizationFailedError on every pending send (fatal, not retried)', async () => {
+    const topic = 'sec-acl-cluster'
+    await cluster.createTopic(topic, { partitions: 1, replicationFactor: 1 })
+    const acl = (args: string[]): Promise<unknown> => cluster.runTool(aclCommand(), ['--bootstrap-server', cluster.bootstrapServers[0] as string, '--add', '--force', ...args])
+    // InitProducerId is allowed with IDEMPOTENT_WRITE on the cluster or WRITE on any topic
+    // (KafkaApis.handleInitProducerIdRequest): deny both for alice (the last tests to use her ran above).
+    await acl(['--deny-principal', 'User:alice', '--operation', 'IdempotentWrite', '--cluster'])
+    await acl(['--deny-principal', 'User:alice', '--operation', 'Write', '--topic', '*'])
+    const make = (): Producer<string, string> => producer(cluster.listenerServers('SASL_PLAINTEXT')[0] as string, { sasl: { mechanism: 'plain', username: 'alice', password: 'alice-secret' }, deliveryTimeoutMs: 180_000, maxBlockMs: 120_000 })
+    for (let attempt = 0; ; attempt++) {
+      const probe = make()
+      const r = await probe.send({ topic, key: 'probe', value: 'x' }).then(
+        () => 'written',
+        (e: unknown) => e,
+      )
+      await probe.close()
+      if (r instanceof ClusterAuthorizationFailedError) break
+      expect(attempt).toBeLessThan(30)
+      await new Promise((res) => setTimeout(res, 1000))
+    }
+    const p = make()
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 20 }, (_, j) => p.send({ topic, key: `k${j}`, value: `v${j}` })))
+      for (const r of results) {
+        expect(r.status).toBe('rejected')
+        const err = (r as PromiseRejectedResult).reason as Error
+        captureError(err)
+        expect(err).toBeInstanceOf(ClusterAuthorizationFailedError)
+        expect(err).toMatchObject({ code: 31, errorName: 'CLUSTER_AUTHORIZATION_FAILED' })
+      }
+      expect(p.metrics()['record-retry-total']).toBe(0)
+    } finally {
+      await p.close()
+    }
+  }, 180_000)
 })
 
 describe('secrets', () => {
