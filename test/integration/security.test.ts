@@ -213,6 +213,7 @@ describe(`secured Kafka ${VERSION}: authentication failures are typed, prompt, w
           expect(err).toBeInstanceOf(f.type)
           expect(err.message).toMatch(f.mentions)
         }
+        console.info(`[auth-failure] ${f.name}: ${((results[0] as PromiseRejectedResult).reason as Error).message} (connections: ${proxy.connections})`)
         // Wait past several reconnect backoffs: no background retry loop may open connections.
         const after = proxy.connections
         await new Promise((r) => setTimeout(r, 3000))
