@@ -271,6 +271,8 @@ describe(`secured Kafka ${VERSION}: ACLs (StandardAuthorizer)`, () => {
     // (KafkaApis.handleInitProducerIdRequest): deny both for alice (the last tests to use her ran above).
     await acl(['--deny-principal', 'User:alice', '--operation', 'IdempotentWrite', '--cluster'])
     await acl(['--deny-principal', 'User:alice', '--operation', 'Write', '--topic', '*'])
+    // An ACL on '*' now matches every topic, so DESCRIBE (metadata) needs its own allow.
+    await acl(['--allow-principal', 'User:alice', '--operation', 'Describe', '--topic', topic])
     const make = (): Producer<string, string> => producer(cluster.listenerServers('SASL_PLAINTEXT')[0] as string, { sasl: { mechanism: 'plain', username: 'alice', password: 'alice-secret' }, deliveryTimeoutMs: 180_000, maxBlockMs: 120_000 })
     for (let attempt = 0; ; attempt++) {
       const probe = make()
@@ -279,8 +281,9 @@ describe(`secured Kafka ${VERSION}: ACLs (StandardAuthorizer)`, () => {
         (e: unknown) => e,
       )
       await probe.close()
+      if (process.env.KW_DEBUG_ACL === '1') console.info('probe', r instanceof Error ? `${r.name}: ${r.message}` : r)
       if (r instanceof ClusterAuthorizationFailedError) break
-      expect(attempt).toBeLessThan(30)
+      expect(attempt, `last probe result: ${r instanceof Error ? `${r.name}: ${r.message}` : String(r)}`).toBeLessThan(30)
       await new Promise((res) => setTimeout(res, 1000))
     }
     const p = make()
