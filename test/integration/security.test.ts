@@ -281,7 +281,6 @@ describe(`secured Kafka ${VERSION}: ACLs (StandardAuthorizer)`, () => {
         (e: unknown) => e,
       )
       await probe.close()
-      if (process.env.KW_DEBUG_ACL === '1') console.info('probe', r instanceof Error ? `${r.name}: ${r.message}` : r)
       if (r instanceof ClusterAuthorizationFailedError) break
       expect(attempt, `last probe result: ${r instanceof Error ? `${r.name}: ${r.message}` : String(r)}`).toBeLessThan(30)
       await new Promise((res) => setTimeout(res, 1000))
