@@ -109,8 +109,9 @@ export class KafkaCluster {
     mkdirSync(join(dir, 'logs'), { recursive: true })
     const security = options.security
     const perNode = security === undefined ? 2 : 5
-    const ports = await freePorts(count * perNode)
+    // The PKI first: openssl takes seconds, and ports picked before it could be taken meanwhile.
     const pki = security === undefined ? undefined : await makeTestPki(join(dir, 'pki'))
+    const ports = await freePorts(count * perNode)
     const layouts: NodeLayout[] = Array.from({ length: count }, (_, i) => ({
       nodeId: i + 1,
       port: ports[i * perNode] as number,
