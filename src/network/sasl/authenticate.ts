@@ -57,7 +57,8 @@ export function saslAuthenticator(options: SaslOptions, onAuthenticated?: (event
       if (round >= MAX_ROUND_TRIPS) return fail(`the exchange did not finish after ${MAX_ROUND_TRIPS} round trips`)
       const res = await ctx.send(SaslAuthenticateApi, { authBytes: token }, authVersion)
       if (res.errorCode !== 0) {
-        const extra = session instanceof OAuthBearerMechanism && session.serverError !== undefined ? ` (server challenge ${session.serverError})` : ''
+        const challenge = session instanceof OAuthBearerMechanism ? session.serverError : undefined
+        const extra = challenge !== undefined && challenge !== res.errorMessage ? ` (server challenge ${challenge})` : ''
         return fail(`${res.errorMessage ?? 'no message from the broker'}${extra}`, res.errorCode)
       }
       lifetime = res.sessionLifetimeMs
