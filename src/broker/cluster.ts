@@ -425,7 +425,13 @@ export class KafkaCluster {
       if (!isAlive(node.pid)) {
         throw new BrokerStartError(`Kafka node ${node.nodeId} (pid ${node.pid}) exited during start-up; last log lines:\n${tail(node.logPath)}`)
       }
-      if (await portAccepts(node.port, 500)) return
+      // Secured listeners open alongside PLAINTEXT, but not necessarily in the same instant.
+      const extra = node.securePorts === undefined ? [] : [node.securePorts.ssl, node.securePorts.saslPlaintext, node.securePorts.saslSsl]
+      if (await portAccepts(node.port, 500)) {
+        let all = true
+        for (const p of extra) if (!(await portAccepts(p, 500))) all = false
+        if (all) return
+      }
       await sleep(200)
     }
     throw new BrokerStartError(`Kafka node ${node.nodeId} did not accept connections on port ${node.port} in time; last log lines:\n${tail(node.logPath)}`)

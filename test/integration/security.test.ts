@@ -19,6 +19,13 @@ import {
   type SaslOptions,
   type SslOptions,
 } from '../../src/index.js'
+import { apiByKey } from '../../src/cli/apis.js'
+import { decodeFrame } from '../../src/cli/dump/frame.js'
+import { renderFrame } from '../../src/cli/dump/render.js'
+import { makeStyle } from '../../src/cli/io.js'
+import { Connection } from '../../src/network/connection.js'
+import { saslAuthenticator } from '../../src/network/sasl/authenticate.js'
+import { tlsSocketFactory } from '../../src/network/tls.js'
 import { captureError, capturedText, capturingLogger, countingProxy, kcatSecurity, readWithJavaConsumer, readWithKcat, unsecuredJws, type ConsumerSecurity, type ReadRecord } from '../support/security.js'
 
 const VERSION = process.env.KAFKA_SECURITY_VERSION ?? DEFAULT_KAFKA_VERSION
@@ -300,6 +307,42 @@ describe(`secured Kafka ${VERSION}: ACLs (StandardAuthorizer)`, () => {
       await p.close()
     }
   }, 180_000)
+})
+
+describe(`secured Kafka ${VERSION}: --dump of real SASL exchanges`, () => {
+  it('renders SaslHandshake and SaslAuthenticate frames with every token redacted', async () => {
+    const dumps: string[] = []
+    for (const sasl of [
+      { mechanism: 'plain', username: 'alice', password: 'alice-secret' },
+      { mechanism: 'scram-sha-512', username: 'bob', password: 'bob-secret' },
+      oauth,
+    ] as const) {
+      const [host, port] = (cluster.listenerServers('SASL_SSL')[0] as string).split(':') as [string, string]
+      const conn = new Connection({
+        host,
+        port: Number(port),
+        clientId: 'kw-dump',
+        socketFactory: tlsSocketFactory({ ca: cluster.pki.caPem }),
+        authenticator: saslAuthenticator(sasl),
+        trace: (direction, frame, meta) => {
+          dumps.push(renderFrame(decodeFrame({ direction, frame: Buffer.from(frame), broker: `${host}:${port}`, ...meta }, apiByKey), makeStyle(false)))
+        },
+      })
+      await conn.connect()
+      conn.close()
+    }
+    const text = dumps.join('')
+    capturedText.push(text)
+    expect(text).toContain('SaslHandshake v1 request')
+    expect(text).toContain('SaslAuthenticate v2 request')
+    expect(text.match(/bytes redacted/g)?.length ?? 0).toBeGreaterThanOrEqual(8)
+    // Nor their bytes as hex (the dump prints up to 8 bytes per line): not even a 4-byte prefix.
+    const lines = text.split('\n').map((l) => l.replace(/\s/g, ''))
+    for (const secret of ['alice-secret', 'bob-secret']) {
+      const prefix = Buffer.from(secret.slice(0, 4)).toString('hex')
+      expect(lines.filter((l) => l.includes(prefix))).toEqual([])
+    }
+  }, 120_000)
 })
 
 describe('secrets', () => {
