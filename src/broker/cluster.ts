@@ -95,8 +95,24 @@ export class KafkaCluster {
     private readonly options: ClusterOptions,
   ) {}
 
-  /** Downloads the jars if needed, formats every node and starts them all; resolves when all accept connections. */
+  /**
+   * Downloads the jars if needed, formats every node and starts them all; resolves when all accept
+   * connections. A port taken between choosing it and the broker binding it (the machine is shared;
+   * any client's ephemeral port can land on it) restarts the whole attempt on fresh ports, twice at most.
+   */
   static async start(options: ClusterOptions = {}): Promise<KafkaCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await KafkaCluster.startOnce(options)
+      } catch (err) {
+        const portRace = err instanceof BrokerStartError && err.message.includes('Address already in use')
+        if (!portRace || attempt >= 3 || options.dir !== undefined) throw err
+        options.log?.(`a chosen port was taken before the broker bound it; starting again on new ports (attempt ${attempt + 1})`)
+      }
+    }
+  }
+
+  private static async startOnce(options: ClusterOptions): Promise<KafkaCluster> {
     const version = options.kafkaVersion ?? DEFAULT_KAFKA_VERSION
     const release = kafkaRelease(version)
     const log = options.log ?? (() => {})
@@ -423,7 +439,9 @@ export class KafkaCluster {
     // The client port opens only after the broker is unfenced (SocketServer defers its acceptor).
     while (Date.now() < deadline) {
       if (!isAlive(node.pid)) {
-        throw new BrokerStartError(`Kafka node ${node.nodeId} (pid ${node.pid}) exited during start-up; last log lines:\n${tail(node.logPath)}`)
+        // Say so when a port was taken: start() then retries on fresh ports.
+        const bind = existsSync(node.logPath) && readFileSync(node.logPath, 'utf8').includes('Address already in use') ? ' (Address already in use)' : ''
+        throw new BrokerStartError(`Kafka node ${node.nodeId} (pid ${node.pid}) exited during start-up${bind}; last log lines:\n${tail(node.logPath)}`)
       }
       // Secured listeners open alongside PLAINTEXT, but not necessarily in the same instant.
       const extra = node.securePorts === undefined ? [] : [node.securePorts.ssl, node.securePorts.saslPlaintext, node.securePorts.saslSsl]
