@@ -437,18 +437,20 @@ export class KafkaCluster {
   private async waitReady(node: NodeState): Promise<void> {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 120_000)
     // The client port opens only after the broker is unfenced (SocketServer defers its acceptor).
+    // A listener port taken by another process makes the broker give up, yet that port still
+    // accepts (the other process answers): check the log, so start() retries on fresh ports.
+    const portTaken = (): boolean => existsSync(node.logPath) && readFileSync(node.logPath, 'utf8').includes('Address already in use')
     while (Date.now() < deadline) {
-      if (!isAlive(node.pid)) {
-        // Say so when a port was taken: start() then retries on fresh ports.
-        const bind = existsSync(node.logPath) && readFileSync(node.logPath, 'utf8').includes('Address already in use') ? ' (Address already in use)' : ''
-        throw new BrokerStartError(`Kafka node ${node.nodeId} (pid ${node.pid}) exited during start-up${bind}; last log lines:\n${tail(node.logPath)}`)
+      const taken = portTaken()
+      if (taken || !isAlive(node.pid)) {
+        throw new BrokerStartError(`Kafka node ${node.nodeId} (pid ${node.pid}) ${taken ? 'could not bind a listener (Address already in use)' : 'exited during start-up'}; last log lines:\n${tail(node.logPath)}`)
       }
       // Secured listeners open alongside PLAINTEXT, but not necessarily in the same instant.
       const extra = node.securePorts === undefined ? [] : [node.securePorts.ssl, node.securePorts.saslPlaintext, node.securePorts.saslSsl]
       if (await portAccepts(node.port, 500)) {
         let all = true
         for (const p of extra) if (!(await portAccepts(p, 500))) all = false
-        if (all) return
+        if (all && !portTaken()) return
       }
       await sleep(200)
     }
