@@ -5,7 +5,7 @@
  * SaslAuthenticate with its message (apache/kafka `OAuthBearerSaslClient`).
  */
 import type { OAuthBearerToken } from '../security-options.js'
-import { SaslMechanismError, type SaslSession } from './mechanism.js'
+import { SaslMechanismError, type SaslSession } from './session.js'
 
 const SEPARATOR = '\x01'
 /** RFC 7628 §3.1 key = 1*(ALPHA); Kafka `OAuthBearerClientInitialResponse.EXTENSION_KEY_PATTERN`. */

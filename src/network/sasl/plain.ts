@@ -1,6 +1,6 @@
 /** SASL/PLAIN (RFC 4616): one message `authzid NUL authcid NUL passwd`; the broker answers with an empty token. */
 import type { SaslCredential } from '../security-options.js'
-import { resolveCredential, SaslMechanismError, type SaslSession } from './mechanism.js'
+import { resolveCredential, SaslMechanismError, type SaslSession } from './session.js'
 
 /** One PLAIN exchange. */
 export class PlainMechanism implements SaslSession {

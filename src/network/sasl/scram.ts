@@ -7,7 +7,7 @@
  */
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { SaslCredential } from '../security-options.js'
-import { resolveCredential, SaslMechanismError, type SaslSession } from './mechanism.js'
+import { resolveCredential, SaslMechanismError, type SaslSession } from './session.js'
 
 /** Kafka's minimum (`ScramMechanism.minIterations`, 4096 for both hashes). */
 const MIN_ITERATIONS = 4096

@@ -1,6 +1,6 @@
 // SASL mechanisms against published test vectors and hostile server messages (issue 13).
 import { describe, expect, it } from 'vitest'
-import { SaslMechanismError } from '../../../src/network/sasl/mechanism.js'
+import { SaslMechanismError } from '../../../src/network/sasl/session.js'
 import { OAuthBearerMechanism, oauthBearerClientFirst } from '../../../src/network/sasl/oauthbearer.js'
 import { PlainMechanism } from '../../../src/network/sasl/plain.js'
 import { ScramMechanism, parseServerFirst, scramSaslName } from '../../../src/network/sasl/scram.js'
