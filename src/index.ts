@@ -27,7 +27,6 @@ export {
   InvalidRecordError,
   TopicMetadataError,
   DeliveryOutcomeUnknownError,
-  ClusterAuthorizationError,
   SerializationError,
   BufferAccountingError,
 } from './producer/errors.js'
@@ -56,3 +55,7 @@ export type { ProducerMetricsSnapshot, TopicMetricsSnapshot, NodeMetricsSnapshot
 export { murmur2, toPositive, partitionForKey } from './producer/partitioner.js'
 export { registerCodec, restoreBuiltinCodec, CompressionError } from './compression/index.js'
 export type { CodecImplementation } from './compression/index.js'
+// Security (issue 13): TLS / SASL options and the typed authentication and authorization errors.
+export { SaslAuthenticationError, SslAuthenticationError } from './network/security-errors.js'
+export type { SslOptions, SaslOptions, SaslCredential, PlainSaslOptions, ScramSaslOptions, OAuthBearerSaslOptions, OAuthBearerToken } from './network/security-options.js'
+export { TopicAuthorizationFailedError, ClusterAuthorizationFailedError } from './protocol/authorization-errors.js'

@@ -9,6 +9,7 @@ import { LOG4J1_BROKER, LOG4J1_TOOLS, LOG4J2_BROKER, LOG4J2_TOOLS, nodePropertie
 import { ensureKafkaJars } from './download.js'
 import { javaBinary } from './java.js'
 import { harnessHome } from './paths.js'
+import { makeTestPki, scramFormatArgs, securityProperties, type BrokerSecurityOptions, type SecurePorts, type TestPki } from './security.js'
 import { commandLine, freePorts, isAlive, portAccepts, spawnJava, tail, waitForExit } from './process.js'
 import { DEFAULT_KAFKA_VERSION, kafkaRelease, type KafkaRelease } from './versions.js'
 
@@ -44,6 +45,10 @@ export interface ClusterOptions {
    * release's defaults.
    */
   features?: Readonly<Record<string, number>>
+  /** Add SSL, SASL_PLAINTEXT and SASL_SSL listeners, a test PKI and SASL users (issue 13). */
+  security?: BrokerSecurityOptions
+  /** Open an unauthenticated JMX port on 127.0.0.1 (single node only), for broker metrics in tests. */
+  jmx?: boolean
 }
 
 /**
@@ -80,6 +85,8 @@ export interface NodeState extends NodeLayout {
   readonly logPath: string
   readonly configPath: string
   paused: boolean
+  /** Ports of the secured listeners, when the cluster was started with `security`. */
+  readonly securePorts?: SecurePorts
 }
 
 /** What the state file records, so a later process (e.g. `kafka-wire broker stop`) can find the nodes. */
@@ -89,6 +96,10 @@ export interface ClusterState {
   readonly nodes: NodeState[]
   readonly jvmArgs: string[]
   readonly detached: boolean
+  /** The test PKI, when the cluster was started with `security`. */
+  readonly pki?: TestPki
+  /** JMX port of the single node, when started with `jmx`. */
+  readonly jmxPort?: number
 }
 
 /** Options of {@link KafkaCluster.createTopic}. */
@@ -118,8 +129,24 @@ export class KafkaCluster {
     private readonly options: ClusterOptions,
   ) {}
 
-  /** Downloads the jars if needed, formats every node and starts them all; resolves when all accept connections. */
+  /**
+   * Downloads the jars if needed, formats every node and starts them all; resolves when all accept
+   * connections. A port taken between choosing it and the broker binding it (the machine is shared;
+   * any client's ephemeral port can land on it) restarts the whole attempt on fresh ports, twice at most.
+   */
   static async start(options: ClusterOptions = {}): Promise<KafkaCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await KafkaCluster.startOnce(options)
+      } catch (err) {
+        const portRace = err instanceof BrokerStartError && err.message.includes('Address already in use')
+        if (!portRace || attempt >= 3 || options.dir !== undefined) throw err
+        options.log?.(`a chosen port was taken before the broker bound it; starting again on new ports (attempt ${attempt + 1})`)
+      }
+    }
+  }
+
+  private static async startOnce(options: ClusterOptions): Promise<KafkaCluster> {
     const version = options.kafkaVersion ?? DEFAULT_KAFKA_VERSION
     const release = kafkaRelease(version)
     const log = options.log ?? (() => {})
@@ -130,17 +157,35 @@ export class KafkaCluster {
     KafkaCluster.killStale(dir)
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(join(dir, 'logs'), { recursive: true })
-    const ports = await freePorts(count * 2)
+    const security = options.security
+    const perNode = security === undefined ? 2 : 5
+    // The PKI first: openssl takes seconds, and ports picked before it could be taken meanwhile.
+    const pki = security === undefined ? undefined : await makeTestPki(join(dir, 'pki'))
+    const ports = await freePorts(count * perNode)
     const layouts: NodeLayout[] = Array.from({ length: count }, (_, i) => ({
       nodeId: i + 1,
-      port: ports[i * 2] as number,
-      controllerPort: ports[i * 2 + 1] as number,
+      port: ports[i * perNode] as number,
+      controllerPort: ports[i * perNode + 1] as number,
       dataDir: join(dir, 'data', `node${i + 1}`),
     }))
     const heap = options.heapMb ?? (count === 1 ? 768 : 512)
     const logConf = join(dir, release.logging === 'log4j2' ? 'log4j2.properties' : 'log4j.properties')
     writeFileSync(logConf, release.logging === 'log4j2' ? LOG4J2_BROKER : LOG4J1_BROKER)
+    if (options.jmx === true && count !== 1) throw new Error('jmx is supported for single-node clusters only')
+    const jmxPort = options.jmx === true ? ((await freePorts(1))[0] as number) : undefined
+    const jmxArgs =
+      jmxPort === undefined
+        ? []
+        : [
+            `-Dcom.sun.management.jmxremote.port=${jmxPort}`,
+            `-Dcom.sun.management.jmxremote.rmi.port=${jmxPort}`,
+            '-Dcom.sun.management.jmxremote.authenticate=false',
+            '-Dcom.sun.management.jmxremote.ssl=false',
+            '-Dcom.sun.management.jmxremote.host=127.0.0.1',
+            '-Djava.rmi.server.hostname=127.0.0.1',
+          ]
     const jvmArgs = [
+      ...jmxArgs,
       '-Xms256m',
       `-Xmx${heap}m`,
       '-XX:+UseG1GC',
@@ -155,18 +200,22 @@ export class KafkaCluster {
       `${libs}/*`,
       'kafka.Kafka',
     ]
-    const nodes: NodeState[] = layouts.map((layout) => {
+    const nodes: NodeState[] = layouts.map((layout, i) => {
       const configPath = join(dir, `node${layout.nodeId}.properties`)
-      writeFileSync(configPath, nodeProperties(layout, layouts, options.brokerConfig))
-      return { ...layout, pid: 0, paused: false, configPath, logPath: join(dir, 'logs', `node${layout.nodeId}.out`) }
+      const securePorts: SecurePorts | undefined =
+        security === undefined ? undefined : { ssl: ports[i * perNode + 2] as number, saslPlaintext: ports[i * perNode + 3] as number, saslSsl: ports[i * perNode + 4] as number }
+      const secured = securePorts === undefined || pki === undefined || security === undefined ? {} : securityProperties(layout.port, layout.controllerPort, securePorts, pki, security)
+      writeFileSync(configPath, nodeProperties(layout, layouts, { ...secured, ...options.brokerConfig }))
+      return { ...layout, pid: 0, paused: false, configPath, logPath: join(dir, 'logs', `node${layout.nodeId}.out`), ...(securePorts !== undefined ? { securePorts } : {}) }
     })
-    const state: ClusterState = { kafkaVersion: version, dir, nodes, jvmArgs, detached: options.detached ?? false }
+    const state: ClusterState = { kafkaVersion: version, dir, nodes, jvmArgs, detached: options.detached ?? false, ...(pki !== undefined ? { pki } : {}), ...(jmxPort !== undefined ? { jmxPort } : {}) }
     const cluster = new KafkaCluster(state, release, libs, options)
     const started = Date.now()
     log(`formatting ${count} Kafka ${version} node(s) in ${dir}`)
     const featureArgs = featureFormatArgs(options.features)
     if (featureArgs.length > 0) log(`formatting with ${featureArgs.filter((_, i) => i % 2 === 1).join(', ')}`)
-    await Promise.all(nodes.map((n) => cluster.runTool('kafka.tools.StorageTool', ['format', '-t', CLUSTER_ID, '-c', n.configPath, '-g', ...featureArgs])))
+    const scram = security === undefined ? [] : scramFormatArgs(security)
+    await Promise.all(nodes.map((n) => cluster.runTool('kafka.tools.StorageTool', ['format', '-t', CLUSTER_ID, '-c', n.configPath, '-g', ...featureArgs, ...scram])))
     try {
       for (const node of nodes) cluster.spawnNode(node)
       await Promise.all(nodes.map((n) => cluster.waitReady(n)))
@@ -205,6 +254,53 @@ export class KafkaCluster {
   /** `host:port` of every node's client listener. */
   get bootstrapServers(): string[] {
     return this.state.nodes.map((n) => `127.0.0.1:${n.port}`)
+  }
+
+  /**
+   * `host:port` of every node's listener for `protocol` (`SSL`, `SASL_PLAINTEXT`, `SASL_SSL`;
+   * `PLAINTEXT` = {@link bootstrapServers}). Throws when the cluster has no secured listeners.
+   */
+  listenerServers(protocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL'): string[] {
+    if (protocol === 'PLAINTEXT') return this.bootstrapServers
+    return this.state.nodes.map((n) => {
+      const p = n.securePorts
+      if (p === undefined) throw new Error('this cluster was started without `security`: it has no secured listeners')
+      return `127.0.0.1:${protocol === 'SSL' ? p.ssl : protocol === 'SASL_PLAINTEXT' ? p.saslPlaintext : p.saslSsl}`
+    })
+  }
+
+  /** The test PKI (CA, client certificate) of a cluster started with `security`. */
+  get pki(): TestPki {
+    if (this.state.pki === undefined) throw new Error('this cluster was started without `security`: it has no test PKI')
+    return this.state.pki
+  }
+
+  /**
+   * Reads broker MBean attributes with Kafka's JmxTool (cluster started with `jmx`): the sum of
+   * each attribute over every MBean matching `objectName` (e.g. all network processors of a listener).
+   */
+  async jmxSum(objectName: string, attributes: readonly string[]): Promise<Record<string, number>> {
+    const port = this.state.jmxPort
+    if (port === undefined) throw new Error('this cluster was started without `jmx`')
+    const { stdout } = await this.runTool('org.apache.kafka.tools.JmxTool', [
+      '--jmx-url', `service:jmx:rmi:///jndi/rmi://127.0.0.1:${port}/jmxrmi`,
+      '--object-name', objectName,
+      '--attributes', attributes.join(','),
+      '--one-time', 'true',
+      '--report-format', 'csv',
+    ])
+    // One-time output is one `object-name:attribute,"value"` line per attribute and MBean.
+    const out: Record<string, number> = {}
+    for (const a of attributes) out[a] = 0
+    let seen = 0
+    for (const line of stdout.split('\n')) {
+      const m = /^(.*):([A-Za-z0-9-]+),"?([-0-9.E+]+)"?$/.exec(line.trim())
+      if (m === null || !attributes.includes(m[2] as string)) continue
+      out[m[2] as string] = (out[m[2] as string] as number) + Number(m[3])
+      seen++
+    }
+    if (seen === 0) throw new Error(`JmxTool found no ${attributes.join(', ')} on ${objectName}: ${stdout.slice(0, 500)}`)
+    return out
   }
 
   /** The Kafka version running. */
@@ -377,11 +473,21 @@ export class KafkaCluster {
   private async waitReady(node: NodeState): Promise<void> {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 120_000)
     // The client port opens only after the broker is unfenced (SocketServer defers its acceptor).
+    // A listener port taken by another process makes the broker give up, yet that port still
+    // accepts (the other process answers): check the log, so start() retries on fresh ports.
+    const portTaken = (): boolean => existsSync(node.logPath) && readFileSync(node.logPath, 'utf8').includes('Address already in use')
     while (Date.now() < deadline) {
-      if (!isAlive(node.pid)) {
-        throw new BrokerStartError(`Kafka node ${node.nodeId} (pid ${node.pid}) exited during start-up; last log lines:\n${tail(node.logPath)}`)
+      const taken = portTaken()
+      if (taken || !isAlive(node.pid)) {
+        throw new BrokerStartError(`Kafka node ${node.nodeId} (pid ${node.pid}) ${taken ? 'could not bind a listener (Address already in use)' : 'exited during start-up'}; last log lines:\n${tail(node.logPath)}`)
       }
-      if (await portAccepts(node.port, 500)) return
+      // Secured listeners open alongside PLAINTEXT, but not necessarily in the same instant.
+      const extra = node.securePorts === undefined ? [] : [node.securePorts.ssl, node.securePorts.saslPlaintext, node.securePorts.saslSsl]
+      if (await portAccepts(node.port, 500)) {
+        let all = true
+        for (const p of extra) if (!(await portAccepts(p, 500))) all = false
+        if (all && !portTaken()) return
+      }
       await sleep(200)
     }
     throw new BrokerStartError(`Kafka node ${node.nodeId} did not accept connections on port ${node.port} in time; last log lines:\n${tail(node.logPath)}`)

@@ -9,12 +9,14 @@ import { AddPartitionsToTxnApi } from '../protocol/add-partitions-to-txn.js'
 import { EndTxnApi } from '../protocol/end-txn.js'
 import { FindCoordinatorApi } from '../protocol/find-coordinator.js'
 import { TxnOffsetCommitApi } from '../protocol/txn-offset-commit.js'
+import { SaslAuthenticateApi } from '../protocol/sasl-authenticate.js'
+import { SaslHandshakeApi } from '../protocol/sasl-handshake.js'
 
 // The transaction APIs (issue 14), so `--dump` decodes them field by field.
 const TRANSACTION_APIS: ApiDefinition<unknown, unknown>[] = [FindCoordinatorApi, AddPartitionsToTxnApi, AddOffsetsToTxnApi, EndTxnApi, TxnOffsetCommitApi]
 
 const APIS: ReadonlyMap<number, ApiDefinition<unknown, unknown>> = new Map(
-  ([ProduceApi, MetadataApi, ApiVersionsApi, InitProducerIdApi] as ApiDefinition<unknown, unknown>[]).concat(TRANSACTION_APIS).map((a) => [a.apiKey, a]),
+  ([ProduceApi, MetadataApi, ApiVersionsApi, InitProducerIdApi, SaslHandshakeApi, SaslAuthenticateApi] as ApiDefinition<unknown, unknown>[]).concat(TRANSACTION_APIS).map((a) => [a.apiKey, a]),
 )
 
 /** The definition of `apiKey`, if kafka-wire implements it. */

@@ -274,6 +274,9 @@ export class BrokerPool {
         })
         return conn
       } catch (err) {
+        // Authentication failures (SASL, TLS certificates) are the same on every server: report
+        // them as they are, never as a retriable "could not connect" (issue 13).
+        if (err instanceof NetworkError && !err.retriable) throw err
         lastError = err
         failures.push(err instanceof Error ? err.message : String(err))
       }
@@ -331,10 +334,11 @@ export class BrokerPool {
       () => {
         state.connecting = undefined
       },
-      () => {
+      (err: unknown) => {
         state.connecting = undefined
-        // Whoever started this attempt, a broker in use keeps being retried after backoff.
-        if (this.background && state.wanted) this.scheduleReconnect(state)
+        // Whoever started this attempt, a broker in use keeps being retried after backoff; an
+        // authentication failure is not retried in the background (no reconnect storm).
+        if (this.background && state.wanted && !(err instanceof NetworkError && !err.retriable)) this.scheduleReconnect(state)
       },
     )
     return attempt
@@ -348,6 +352,8 @@ export class BrokerPool {
       state.conn = undefined
       // A clean close (ours, or idle) needs no reconnect; a failure does, after backoff.
       if (error === undefined || this.closed || this.nodes.get(state.address.nodeId) !== state) return
+      // A failed re-authentication (KIP-368) is fatal for the credentials: no background retry.
+      if (!error.retriable) return
       state.nextAttemptAt = Date.now() + this.backoff(Math.max(1, state.failures))
       if (this.background) this.scheduleReconnect(state)
     })

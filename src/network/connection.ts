@@ -36,6 +36,7 @@ import { decodeResponseHeader, encodeRequestHeader, responseHeaderVersion } from
 import { Reader } from '../protocol/reader.js'
 import { type VersionRange, pickVersion } from '../protocol/versions.js'
 import { Writer } from '../protocol/writer.js'
+import type { Authenticator } from './authenticator.js'
 import {
   ConnectionClosedError,
   ConnectionSetupTimeoutError,
@@ -49,6 +50,7 @@ import {
 } from './errors.js'
 import { Fifo } from './fifo.js'
 import { FrameReader, FrameSizeError } from './frame-reader.js'
+import { classifyTlsError } from './tls.js'
 
 /** The finalized features of one broker's ApiVersions answer (see {@link Connection.finalizedFeatures}). */
 export type FinalizedFeatures = Pick<ApiVersionsResponse, 'finalizedFeaturesEpoch' | 'finalizedFeatures'>
@@ -142,7 +144,20 @@ export interface ConnectionOptions {
   readonly clientSoftwareName?: string
   /** KIP-511 client_software_version (default `0.1.0`). */
   readonly clientSoftwareVersion?: string
+  /**
+   * Authenticates after ApiVersions (SASL, `sasl/authenticate.ts`), within the setup timeout. When
+   * it returns a session lifetime, the connection re-authenticates before it ends (KIP-368).
+   */
+  readonly authenticator?: Authenticator
 }
+
+/**
+ * KIP-368 timing of the Java client (`SaslClientAuthenticator.ReauthInfo`): re-authenticate at 85 %
+ * of the session lifetime plus up to 10 % jitter, leaving room for latency and clock drift and
+ * spreading the re-authentications of many connections.
+ */
+const REAUTH_AT = 0.85
+const REAUTH_JITTER = 0.1
 
 /** Per-request options of {@link Connection.send}. */
 export interface SendOptions {
@@ -239,6 +254,15 @@ export class Connection {
   private _bytesReceived = 0
   private _backpressureWaits = 0
 
+  private readonly authenticator: Authenticator | undefined
+  /** `open`: normal traffic; `draining`: re-auth due, in-flight finishing; `authenticating`: only SASL requests are written. */
+  private authGate: 'open' | 'draining' | 'authenticating' = 'open'
+  /** SASL requests of a re-authentication; written while every other request waits in `queue`. */
+  private readonly authQueue = new Fifo<PendingRequest>()
+  private reauthTimer: NodeJS.Timeout | undefined
+  private _sessionLifetimeMs = 0
+  private _reauthentications = 0
+
   /** @param options see {@link ConnectionOptions} */
   constructor(options: ConnectionOptions) {
     this.host = options.host
@@ -259,6 +283,17 @@ export class Connection {
     this.softwareName = options.clientSoftwareName ?? 'kafka-wire'
     this.softwareVersion = options.clientSoftwareVersion ?? '0.1.0'
     this.reader = new FrameReader(maxResponseBytes, (frame) => this.onFrame(frame))
+    this.authenticator = options.authenticator
+  }
+
+  /** The session lifetime the broker granted at the last (re-)authentication, 0 when none (KIP-368). */
+  get sessionLifetimeMs(): number {
+    return this._sessionLifetimeMs
+  }
+
+  /** Completed KIP-368 re-authentications on this connection. */
+  get reauthenticationCount(): number {
+    return this._reauthentications
   }
 
   /** Current lifecycle state. */
@@ -373,6 +408,12 @@ export class Connection {
       // When the setup deadline is the tighter bound, its timer must win the race (clear error
       // naming socketConnectionSetupTimeoutMs), so the request's own timeout gets a margin.
       await Promise.race([this.handshake(Math.min(this.requestTimeoutMs, remaining + 1000)), setupFailed])
+      if (this.authenticator !== undefined) {
+        phase = 'SASL authentication'
+        const left = Math.max(1, this.setupTimeoutMs - (Date.now() - started))
+        const lifetime = await Promise.race([this.authenticate(false, Math.min(this.requestTimeoutMs, left + 1000)), setupFailed])
+        this._sessionLifetimeMs = lifetime
+      }
       if (this._state !== 'connecting') throw this.closeError ?? new ConnectionClosedError(this.broker, 'closed during setup')
       this._state = 'ready'
     } catch (err) {
@@ -386,6 +427,7 @@ export class Connection {
     }
     this.lastActivity = Date.now()
     this.armIdleTimer()
+    this.armReauthTimer()
   }
 
   /**
@@ -422,7 +464,7 @@ export class Connection {
 
   // ---------------------------------------------------------------- internals
 
-  private enqueue<Req, Res>(api: ApiDefinition<Req, Res>, request: Req, options: SendOptions | undefined): Promise<Res | undefined> {
+  private enqueue<Req, Res>(api: ApiDefinition<Req, Res>, request: Req, options: SendOptions | undefined, lane: Fifo<PendingRequest> = this.queue): Promise<Res | undefined> {
     // The handshake enqueues directly: a connection that failed meanwhile must not take new requests,
     // which no timeout check or failure would ever settle.
     if (this._state === 'closed') {
@@ -454,7 +496,7 @@ export class Connection {
         resolve: resolve as (value: unknown) => void,
         reject,
       }
-      this.queue.push(pending)
+      lane.push(pending)
       if (pending.deadline < this.timeoutAt) this.armTimeout(pending.deadline)
       this.pump()
     })
@@ -484,7 +526,7 @@ export class Connection {
   /** Writes queued requests while slots, throttle and socket buffer allow. */
   private pump(): void {
     const socket = this.socket
-    if (socket === undefined || this.queue.length === 0) return
+    if (socket === undefined || (this.queue.length === 0 && this.authQueue.length === 0)) return
     // Several frames ready at once (a burst, acks=0): one writev instead of a syscall per frame.
     const cork = this.queue.length > 1
     if (cork) socket.cork()
@@ -496,8 +538,11 @@ export class Connection {
   }
 
   private writeQueued(socket: Socket): void {
-    while (this.writable && this.queue.length > 0) {
-      const next = this.queue.peek() as PendingRequest
+    // During a re-authentication only its SASL requests are written; a due one waits for the drain.
+    const source = this.authGate === 'open' ? this.queue : this.authGate === 'authenticating' ? this.authQueue : undefined
+    if (source === undefined) return
+    while (this.writable && source.length > 0) {
+      const next = source.peek() as PendingRequest
       if (next.expectResponse && this.inFlight.length >= this.maxInFlight) return
       if (this.throttledUntil !== 0) {
         const wait = this.throttledUntil - Date.now()
@@ -507,7 +552,7 @@ export class Connection {
         }
         this.throttledUntil = 0
       }
-      this.queue.shift()
+      source.shift()
       // The request timeout runs from the write (Java InFlightRequest.sendTimeMs); the armed timer
       // fires no later than before and re-arms for the new deadline.
       next.deadline = Date.now() + next.timeoutMs
@@ -537,6 +582,7 @@ export class Connection {
           if (err) next.reject(new NetworkError(this.broker, `${next.api.name} write failed`, err))
           else next.resolve(undefined)
           if (this.inFlight.length === 0 && this.queue.length === 0 && this.unflushed.size === 0) this.clearTimeoutTimer()
+          this.maybeStartReauth()
         })
       }
       if (Array.isArray(frame)) socket.uncork()
@@ -595,7 +641,64 @@ export class Connection {
 
   private afterResponse(): void {
     if (this.inFlight.length === 0 && this.queue.length === 0 && this.unflushed.size === 0) this.clearTimeoutTimer()
+    this.maybeStartReauth()
     this.pump()
+  }
+
+  /**
+   * Runs the authenticator with its requests on the SASL lane. On first connect the lane is the
+   * ordinary queue (nothing else can be sent before `ready`); for a re-authentication it is
+   * {@link authQueue}, while the gate holds every other request back.
+   */
+  private authenticate(reauthentication: boolean, timeoutMs: number): Promise<number> {
+    const authenticator = this.authenticator as Authenticator
+    return authenticator({
+      broker: this.broker,
+      versions: this.brokerVersions,
+      reauthentication,
+      send: async <Req, Res>(api: ApiDefinition<Req, Res>, request: Req, version: number): Promise<Res> => {
+        const res = await this.enqueue(api, request, { version, timeoutMs }, reauthentication ? this.authQueue : this.queue)
+        if (res === undefined) throw new NetworkError(this.broker, `${api.name} produced no response`)
+        return res
+      },
+    })
+  }
+
+  /** KIP-368: schedules the next re-authentication when the broker limited the session. */
+  private armReauthTimer(): void {
+    if (this._sessionLifetimeMs <= 0 || this._state !== 'ready') return
+    const delay = Math.min(2 ** 31 - 1, Math.max(1, Math.floor(this._sessionLifetimeMs * (REAUTH_AT + Math.random() * REAUTH_JITTER))))
+    this.reauthTimer = setTimeout(() => {
+      this.reauthTimer = undefined
+      if (this._state !== 'ready') return
+      // Stop writing new requests; the re-authentication starts once the in-flight ones are answered.
+      this.authGate = 'draining'
+      this.maybeStartReauth()
+    }, delay)
+    // A session timer must never keep the process alive.
+    this.reauthTimer.unref()
+  }
+
+  private maybeStartReauth(): void {
+    if (this.authGate !== 'draining' || this._state !== 'ready') return
+    if (this.inFlight.length > 0 || this.unflushed.size > 0) return
+    this.authGate = 'authenticating'
+    // Re-authentication traffic is not use: an idle connection must still close after connectionsMaxIdleMs.
+    const lastUse = this.lastActivity
+    this.authenticate(true, this.requestTimeoutMs).then(
+      (lifetime) => {
+        if (this._state !== 'ready') return
+        this.lastActivity = lastUse
+        this._sessionLifetimeMs = lifetime
+        this._reauthentications++
+        this.authGate = 'open'
+        this.armReauthTimer()
+        this.pump()
+      },
+      (err: unknown) => {
+        this.fail(err instanceof NetworkError ? err : new NetworkError(this.broker, `re-authentication failed: ${describe(err)}`, err))
+      },
+    )
   }
 
   private noteThrottle(request: PendingRequest, response: unknown): void {
@@ -657,7 +760,8 @@ export class Connection {
         this.writable = true
         this.pump()
       })
-      socket.on('error', (err) => this.fail(new NetworkError(this.broker, `socket error: ${describe(err)}`, err)))
+      // Certificate and mTLS refusals are authentication failures, not retriable resets.
+      socket.on('error', (err) => this.fail(classifyTlsError(this.broker, err) ?? new NetworkError(this.broker, `socket error: ${describe(err)}`, err)))
       socket.on('close', () => this.fail(new ConnectionClosedError(this.broker, 'connection closed by the broker')))
       const readyEvent = socket instanceof TLSSocket ? 'secureConnect' : 'connect'
       // A factory may hand over a plain socket that is already connected.
@@ -688,6 +792,8 @@ export class Connection {
     this.throttleTimer = undefined
     clearTimeout(this.setupTimer)
     this.setupTimer = undefined
+    clearTimeout(this.reauthTimer)
+    this.reauthTimer = undefined
     const socket = this.socket
     if (socket !== undefined) {
       socket.removeAllListeners('data')
@@ -703,6 +809,7 @@ export class Connection {
     this.reader.reset()
     for (const p of this.inFlight.drain()) p.reject(error)
     for (const p of this.queue.drain()) p.reject(error)
+    for (const p of this.authQueue.drain()) p.reject(error)
     for (const p of this.unflushed) p.reject(error)
     this.unflushed.clear()
     if (this.failSetup !== undefined) this.failSetup(error)
@@ -748,11 +855,17 @@ export class Connection {
     for (const p of this.queue.removeWhere((q) => q.deadline <= now)) {
       p.reject(new RequestTimeoutError(this.broker, p.api.name, p.correlationId, p.timeoutMs, false))
     }
+    for (const p of this.authQueue.removeWhere((q) => q.deadline <= now)) {
+      p.reject(new RequestTimeoutError(this.broker, p.api.name, p.correlationId, p.timeoutMs, false))
+    }
     let next = Infinity
     this.inFlight.forEach((p) => {
       if (p.deadline < next) next = p.deadline
     })
     this.queue.forEach((p) => {
+      if (p.deadline < next) next = p.deadline
+    })
+    this.authQueue.forEach((p) => {
       if (p.deadline < next) next = p.deadline
     })
     for (const p of this.unflushed) if (p.deadline < next) next = p.deadline

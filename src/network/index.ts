@@ -39,3 +39,19 @@ export {
   invalidAddressReason,
 } from './errors.js'
 export { FrameReader, FrameSizeError } from './frame-reader.js'
+export { type AuthenticationContext, type Authenticator } from './authenticator.js'
+export { SaslAuthenticationError, SslAuthenticationError } from './security-errors.js'
+export {
+  SASL_MECHANISM_NAMES,
+  saslOptionsProblem,
+  sslOptionsProblem,
+  type OAuthBearerSaslOptions,
+  type OAuthBearerToken,
+  type PlainSaslOptions,
+  type SaslCredential,
+  type SaslOptions,
+  type ScramSaslOptions,
+  type SslOptions,
+} from './security-options.js'
+export { saslAuthenticator, type SaslAuthenticationEvent } from './sasl/authenticate.js'
+export { classifyTlsError, tlsSocketFactory } from './tls.js'

@@ -5,6 +5,7 @@ import type { ProducerInterceptor } from './interceptors.js'
 import type { ProducerRecord } from './producer.js'
 import type { RecordMetadata } from './producer-batch.js'
 import type { BuiltInSerializerName, RawValue, Serializer } from './serializers.js'
+import { saslOptionsProblem, sslOptionsProblem, type SaslOptions, type SslOptions } from '../network/security-options.js'
 
 /** Compression codecs the producer can ask for (Java `compression.type`). */
 export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
@@ -85,6 +86,10 @@ export interface ProducerOptions<K = RawValue, V = RawValue> {
   logger?: Logger
   /** `socket.connection.setup.timeout.ms`. Default 10000. */
   socketConnectionSetupTimeoutMs?: number
+  /** `security.protocol=SSL`/`SASL_SSL` + `ssl.*`: `true` or `tls.connect` options (see docs/security.md). */
+  ssl?: SslOptions
+  /** `sasl.mechanism` + `sasl.jaas.config`: PLAIN, SCRAM-SHA-256/512 or OAUTHBEARER (see docs/security.md). */
+  sasl?: SaslOptions
 }
 
 /** Options after validation and defaults. */
@@ -111,6 +116,10 @@ export interface ResolvedConfig {
   compressionLevel: number | undefined
   partitionerIgnoreKeys: boolean
   socketConnectionSetupTimeoutMs: number
+  /** TLS options, undefined for plaintext. */
+  ssl: SslOptions | undefined
+  /** SASL options, undefined without SASL. */
+  sasl: SaslOptions | undefined
 }
 
 type Kind = 'int' | 'boolean' | 'string' | 'function' | 'object' | 'special'
@@ -155,6 +164,8 @@ export const PRODUCER_OPTIONS: readonly OptionSpec[] = [
   { name: 'interceptors', javaName: 'interceptor.classes', kind: 'special' },
   { name: 'logger', javaName: '(none)', kind: 'object' },
   { name: 'socketConnectionSetupTimeoutMs', javaName: 'socket.connection.setup.timeout.ms', kind: 'int', default: 10000, min: 1, max: INT32_MAX },
+  { name: 'ssl', javaName: 'security.protocol=SSL, ssl.*', kind: 'special' },
+  { name: 'sasl', javaName: 'sasl.mechanism, sasl.jaas.config', kind: 'special' },
 ]
 
 /** Java's limit for idempotence (`MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE`). */
@@ -284,6 +295,11 @@ export function resolveConfig(options: unknown): ResolvedConfig {
     if (o.deliveryTimeoutMs !== undefined) fail(spec('deliveryTimeoutMs'), `must be at least lingerMs + requestTimeoutMs (${lingerMs + requestTimeoutMs}), got ${deliveryTimeoutMs}`)
     deliveryTimeoutMs = Math.min(lingerMs + requestTimeoutMs, INT32_MAX)
   }
+  const sslProblem = sslOptionsProblem(o.ssl)
+  if (sslProblem !== undefined) fail(spec('ssl'), sslProblem)
+  const saslProblem = saslOptionsProblem(o.sasl)
+  if (saslProblem !== undefined) fail(spec('sasl'), saslProblem)
+
   const retryBackoffMs = num('retryBackoffMs')
   let retryBackoffMaxMs = num('retryBackoffMaxMs')
   if (retryBackoffMaxMs < retryBackoffMs) retryBackoffMaxMs = retryBackoffMs
@@ -310,5 +326,7 @@ export function resolveConfig(options: unknown): ResolvedConfig {
     compressionLevel: levelV as number | undefined,
     partitionerIgnoreKeys: bool('partitionerIgnoreKeys'),
     socketConnectionSetupTimeoutMs: num('socketConnectionSetupTimeoutMs'),
+    ssl: o.ssl === undefined || o.ssl === false ? undefined : (o.ssl as SslOptions),
+    sasl: o.sasl as SaslOptions | undefined,
   }
 }

@@ -115,24 +115,6 @@ export class DeliveryOutcomeUnknownError extends KafkaWireError {
   }
 }
 
-/**
- * The broker refused the producer's cluster-level permission (CLUSTER_AUTHORIZATION_FAILED 31, e.g.
- * IdempotentWrite denied by an ACL). Fatal for an idempotent producer (Java's fatal set: cluster
- * authorization, fencing, unsupported version): every pending and later send fails with it. Not a
- * fencing: grant the permission (or disable idempotence) and create a new producer.
- */
-export class ClusterAuthorizationError extends KafkaWireError {
-  /** 31. */
-  readonly code: number
-  /** 'CLUSTER_AUTHORIZATION_FAILED'. */
-  readonly errorName: string
-  constructor(message: string, code = 31, errorName = 'CLUSTER_AUTHORIZATION_FAILED') {
-    super(message)
-    this.code = code
-    this.errorName = errorName
-  }
-}
-
 /** A key or value serializer threw or its promise rejected; `cause` holds what it threw. */
 export class SerializationError extends KafkaWireError {
   /** Which part of the record failed to serialize. */

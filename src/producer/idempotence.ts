@@ -1,6 +1,7 @@
 /** The idempotent producer's sequence state machine: producer id and epoch, per-partition sequences, error decisions. */
 import { ERROR_BY_NAME, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
-import { ClusterAuthorizationError, DeliveryOutcomeUnknownError, ProducerFencedError } from './errors.js'
+import { DeliveryOutcomeUnknownError, ProducerFencedError } from './errors.js'
+import { ClusterAuthorizationFailedError } from '../protocol/authorization-errors.js'
 import type { ProducerBatch } from './producer-batch.js'
 import type { InitProducerIdResult } from './transport.js'
 
@@ -141,7 +142,7 @@ export class IdempotenceManager {
             throw this.fatal
           }
           if (res.errorCode === ERR.CLUSTER_AUTHORIZATION_FAILED) {
-            this.fatal = new ClusterAuthorizationError(`InitProducerId failed: the producer is not authorized for idempotent writes (cluster permission IdempotentWrite): ${info.name} (${res.errorCode})`)
+            this.fatal = new ClusterAuthorizationFailedError('InitProducerId', 'the producer is not authorized for idempotent writes (cluster permission IdempotentWrite)')
             throw this.fatal
           }
           // Java retries any retriable error, including COORDINATOR_LOAD_IN_PROGRESS and CONCURRENT_TRANSACTIONS.
@@ -236,7 +237,7 @@ export class IdempotenceManager {
     if (errorCode === ERR.DUPLICATE_SEQUENCE_NUMBER) return SUCCESS
     // R2: Java's fatal set (maybeTransitionToErrorState): fencing, cluster authorization, unsupported version.
     if (errorCode === ERR.PRODUCER_FENCED) return { action: 'fatal', error: new ProducerFencedError(`the producer was fenced: PRODUCER_FENCED (${errorCode}) on ${batch.topic}-${batch.partition}`) }
-    if (errorCode === ERR.CLUSTER_AUTHORIZATION_FAILED) return { action: 'fatal', error: new ClusterAuthorizationError(`the producer is not authorized for idempotent writes (cluster permission IdempotentWrite): CLUSTER_AUTHORIZATION_FAILED (${errorCode}) on ${batch.topic}-${batch.partition}`) }
+    if (errorCode === ERR.CLUSTER_AUTHORIZATION_FAILED) return { action: 'fatal', error: new ClusterAuthorizationFailedError(`produce to ${batch.topic}-${batch.partition}`, 'the producer is not authorized for idempotent writes (cluster permission IdempotentWrite)') }
     if (errorCode === ERR.UNSUPPORTED_VERSION) return { action: 'fatal', error: new KafkaProtocolError(errorCode, `produce to ${batch.topic}-${batch.partition} (fatal for the idempotent producer)`) }
     const sameEpoch = batch.producerId === s.producerId && batch.producerEpoch === s.producerEpoch
     // R3: the broker already acknowledged a later sequence of this epoch and still refuses this

@@ -1,6 +1,8 @@
 /** The real transport of the producer: Metadata, Produce and InitProducerId over BrokerPool connections. */
 import { BrokerPool } from '../network/broker-pool.js'
 import type { TraceHook } from '../network/connection.js'
+import { saslAuthenticator } from '../network/sasl/authenticate.js'
+import { tlsSocketFactory } from '../network/tls.js'
 import { InitProducerIdApi } from '../protocol/init-producer-id.js'
 import { MetadataApi } from '../protocol/metadata.js'
 import { ProduceApi, type ProduceRequest } from '../protocol/produce.js'
@@ -42,6 +44,11 @@ export class KafkaTransport implements ProducerTransport {
       onThrottle: (ms, api) => this.logger.debug('broker throttled the client', { throttleTimeMs: ms, api }),
       onInvalidBroker: (r) => this.logger.warn(`broker ${r.advertisedBy} advertised an unusable address for node ${r.nodeId}; not connecting to it`, { ...r }),
       ...(trace !== undefined ? { trace } : {}),
+      // Issue 13: TLS per broker (SNI = its host) and the SASL step of every connection.
+      ...(config.ssl !== undefined ? { socketFactory: tlsSocketFactory(config.ssl) } : {}),
+      ...(config.sasl !== undefined
+        ? { authenticator: saslAuthenticator(config.sasl, (e) => this.logger.debug('SASL authenticated', { broker: e.broker, mechanism: e.mechanism, reauthentication: e.reauthentication, sessionLifetimeMs: e.sessionLifetimeMs })) }
+        : {}),
     })
   }
 

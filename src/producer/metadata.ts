@@ -2,6 +2,8 @@
 import { ERROR_BY_NAME, errorInfo } from '../protocol/errors.js'
 import { backoffMs } from './backoff.js'
 import { TimeoutError, TopicMetadataError } from './errors.js'
+import { NetworkError } from '../network/errors.js'
+import { TOPIC_AUTHORIZATION_FAILED, TopicAuthorizationFailedError } from '../protocol/authorization-errors.js'
 import type { ProducerLogger } from './logger.js'
 import type { MetadataResult, ProducerTransport } from './transport.js'
 
@@ -58,6 +60,8 @@ export interface MetadataPolicy {
   /** Clock (tests). */
   readonly now?: () => number
 }
+/** Cap of the back-off after authentication failures (Java `reconnect.backoff.max.ms` default). */
+const AUTH_FAILURE_BACKOFF_MAX_MS = 1000
 
 /**
  * The producer's metadata cache (Java `ProducerMetadata`): topics are fetched on demand, refreshed on
@@ -82,6 +86,12 @@ export class ProducerMetadata {
   private readonly retryBackoffMaxMs: number
   private readonly maxBlockMs: number
   private readonly now: () => number
+  /**
+   * Issue 13: the last authentication failure (SASL, TLS). Sends arriving before `untilMs` fail
+   * with it at once instead of opening a new connection each (no reconnect storm); the back-off
+   * doubles per consecutive failure, and a successful refresh clears it.
+   */
+  private authFailure: { error: Error; untilMs: number; count: number } | undefined
 
   constructor(
     private readonly transport: ProducerTransport,
@@ -139,6 +149,7 @@ export class ProducerMetadata {
       known.lastUsedMs = this.now()
       return Promise.resolve(known)
     }
+    if (this.authFailure !== undefined && this.now() < this.authFailure.untilMs) return Promise.reject(this.authFailure.error)
     this.wanted.add(topic)
     return new Promise<TopicMetadata>((resolve, reject) => {
       const waiter: Waiter = {
@@ -232,7 +243,19 @@ export class ProducerMetadata {
       again = this.apply(res)
       this.lastRefreshMs = this.now()
       this.failures = again ? this.failures + 1 : 0
+      this.authFailure = undefined
     } catch (err) {
+      if (err instanceof NetworkError && !err.retriable) {
+        // Issue 13: an authentication failure (SASL, TLS) will not go away by retrying: every
+        // waiting send fails with it now; a later send asks again (one attempt, no storm).
+        this.logger.error('metadata request failed with a non-retriable error', { error: err.message })
+        const count = (this.authFailure?.count ?? 0) + 1
+        const backoff = Math.min(AUTH_FAILURE_BACKOFF_MAX_MS, Math.max(1, this.retryBackoffMs) * 2 ** Math.min(20, count - 1))
+        this.authFailure = { error: err, untilMs: this.now() + backoff, count }
+        for (const t of topics) this.lastErrors.set(t, `${err.name}: ${err.message}`)
+        for (const t of [...this.waiters.keys()]) this.failWaiters(t, err)
+        return
+      }
       again = true
       this.failures++
       this.logger.debug('metadata request failed; will retry', { topics, error: err })
@@ -267,7 +290,7 @@ export class ProducerMetadata {
         if (FATAL_TOPIC_ERRORS.has(t.errorCode)) {
           this.wanted.delete(t.topic)
           this.topics.delete(t.topic)
-          this.failWaiters(t.topic, new TopicMetadataError(t.topic, `${info.name} (${t.errorCode})`))
+          this.failWaiters(t.topic, t.errorCode === TOPIC_AUTHORIZATION_FAILED ? new TopicAuthorizationFailedError(`metadata for topic "${t.topic}"`) : new TopicMetadataError(t.topic, `${info.name} (${t.errorCode})`))
         } else again = true
         continue
       }

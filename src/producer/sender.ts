@@ -1,5 +1,6 @@
 /** The sender loop: ready → drain → send → complete, with retries, expiry and idempotence decisions. */
 import { ERROR_BY_NAME, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
+import { brokerError } from '../protocol/authorization-errors.js'
 import { NetworkError, RequestTimeoutError } from '../network/errors.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
 import type { BufferPool } from './buffer-pool.js'
@@ -468,12 +469,13 @@ export class Sender {
         this.succeed(b, q, -1, -1)
         return
       case 'fatal': {
-        const fatal = d.idempotence?.fatalError ?? new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message)
+        const fatal = d.idempotence?.fatalError ?? brokerError(code, `produce to ${b.topic}-${b.partition}`, message)
         this.failEverything(fatal)
         return
       }
       case 'fail': {
-        let err: Error = decidedError ?? (cause instanceof Error ? cause : new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message))
+        // Issue 13: TOPIC/CLUSTER_AUTHORIZATION_FAILED surface as their typed errors.
+        let err: Error = decidedError ?? (cause instanceof Error ? cause : brokerError(code, `produce to ${b.topic}-${b.partition}`, message))
         if (code === MESSAGE_TOO_LARGE) err = new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}: a single record of ${b.sizeInBytes} bytes (batch included) is larger than the topic allows (max.message.bytes)`, message)
         const recordErrors = r?.recordErrors ?? []
         if (recordErrors.length > 0) {

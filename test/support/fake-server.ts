@@ -8,6 +8,8 @@ import type { ApiDefinition } from '../../src/protocol/api.js'
 import { type ApiVersionsResponse, ApiVersionsApi } from '../../src/protocol/api-versions.js'
 import { decodeRequestHeader } from '../../src/protocol/headers.js'
 import { MetadataApi } from '../../src/protocol/metadata.js'
+import { SaslAuthenticateApi } from '../../src/protocol/sasl-authenticate.js'
+import { SaslHandshakeApi } from '../../src/protocol/sasl-handshake.js'
 import { Reader } from '../../src/protocol/reader.js'
 import { Writer } from '../../src/protocol/writer.js'
 import { FrameReader } from '../../src/network/frame-reader.js'
@@ -16,6 +18,8 @@ import { FrameReader } from '../../src/network/frame-reader.js'
 const KNOWN: ReadonlyMap<number, ApiDefinition<unknown, unknown>> = new Map<number, ApiDefinition<unknown, unknown>>([
   [ApiVersionsApi.apiKey, ApiVersionsApi as ApiDefinition<unknown, unknown>],
   [MetadataApi.apiKey, MetadataApi as ApiDefinition<unknown, unknown>],
+  [SaslHandshakeApi.apiKey, SaslHandshakeApi as ApiDefinition<unknown, unknown>],
+  [SaslAuthenticateApi.apiKey, SaslAuthenticateApi as ApiDefinition<unknown, unknown>],
 ])
 
 /** A request as the fake received it. */

@@ -26,6 +26,14 @@ export interface TracedFrame {
 /** Looks up the definition of an API by key (the ones kafka-wire implements). */
 export type ApiLookup = (apiKey: number) => ApiDefinition<unknown, unknown> | undefined
 
+/** SaslAuthenticate (36): its auth_bytes carry passwords, proofs and tokens, never shown (issue 13). */
+const SASL_AUTHENTICATE = 36
+
+/** The SASL token row with its bytes withheld: only the length prefix is shown. */
+function redacted(row: FieldRow, tokenLength: number): FieldRow {
+  return { kind: 'field', offset: row.offset, bytes: row.bytes.subarray(0, row.bytes.length - tokenLength), path: row.path, value: `${tokenLength} bytes redacted`, note: 'SASL token (secret material) not shown' }
+}
+
 interface TraceEvent {
   readonly offset: number
   readonly length: number
@@ -59,8 +67,17 @@ export function decodeFrame(traced: TracedFrame, lookup: ApiLookup): DumpFrame {
     fault = `decode failed: ${(err as Error).message}`
   }
   const flexibleBody = api !== undefined && traced.apiVersion >= api.firstFlexibleVersion
-  const rows = toRows(buf, events, headings, flexibleBody)
+  let rows = toRows(buf, events, headings, flexibleBody)
   if (r.pos < buf.length) rows.push(unclaimed(buf, r.pos, buf.length))
+  if (traced.apiKey === SASL_AUTHENTICATE) {
+    // Redact the token, and any bytes a failed decode left unclaimed (they may be the token).
+    rows = rows.map((row) => {
+      if (row.kind !== 'field') return row
+      if (row.path === '(not decoded)') return redacted(row, row.bytes.length)
+      const ev = events.find((e) => e.offset === row.offset && e.path === row.path)
+      return row.path === 'auth_bytes' && ev !== undefined && ev.value instanceof Uint8Array ? redacted(row, ev.value.length) : row
+    })
+  }
   if (fault !== undefined) rows.push({ kind: 'heading', text: fault })
   return {
     direction: traced.direction,

@@ -3,7 +3,7 @@
  * without its fix.
  */
 import { describe, expect, it } from 'vitest'
-import { ClusterAuthorizationError, KafkaProtocolError, KafkaWireError, ProducerFencedError } from '../../../src/index.js'
+import { ClusterAuthorizationFailedError, KafkaProtocolError, KafkaWireError, ProducerFencedError } from '../../../src/index.js'
 import { createBatchFormat } from '../../../src/producer/kafka-transport.js'
 import { resolveConfig } from '../../../src/producer/config.js'
 import type { BatchFormat, ProduceResult } from '../../../src/producer/transport.js'
@@ -31,10 +31,10 @@ describe('issue 12 §2 deviations', () => {
     t.onProduce = (req) => t.ok(req, () => ({ errorCode: 31 }))
     const p = make(t)
     const err = await p.send({ topic: 'a', value: 'x' }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(ClusterAuthorizationError)
+    expect(err).toBeInstanceOf(ClusterAuthorizationFailedError)
     expect(err).not.toBeInstanceOf(ProducerFencedError)
-    expect((err as ClusterAuthorizationError).errorName).toBe('CLUSTER_AUTHORIZATION_FAILED')
-    await expect(p.send({ topic: 'a', value: 'y' })).rejects.toBeInstanceOf(ClusterAuthorizationError)
+    expect((err as ClusterAuthorizationFailedError).errorName).toBe('CLUSTER_AUTHORIZATION_FAILED')
+    await expect(p.send({ topic: 'a', value: 'y' })).rejects.toBeInstanceOf(ClusterAuthorizationFailedError)
   })
 
   it('maxInFlightRequestsPerConnection 1 without idempotence keeps per-partition order across a leader change', async () => {

@@ -3,7 +3,7 @@
  * without changing anything, `apply` changes the state.
  */
 import { describe, expect, it } from 'vitest'
-import { ClusterAuthorizationError, DeliveryOutcomeUnknownError, KafkaProtocolError, ProducerFencedError } from '../../../src/index.js'
+import { ClusterAuthorizationFailedError, DeliveryOutcomeUnknownError, KafkaProtocolError, ProducerFencedError } from '../../../src/index.js'
 import { IdempotenceManager, type PartitionSequenceState } from '../../../src/producer/idempotence.js'
 import { ProducerBatch } from '../../../src/producer/producer-batch.js'
 import { testBatch } from './helpers.js'
@@ -40,7 +40,7 @@ describe('idempotence decision table', () => {
   })
 
   it('R2 PRODUCER_FENCED / CLUSTER_AUTHORIZATION_FAILED / UNSUPPORTED_VERSION: fatal, each with its class', () => {
-    for (const [code, cls] of [[90, ProducerFencedError], [31, ClusterAuthorizationError], [35, KafkaProtocolError]] as const) {
+    for (const [code, cls] of [[90, ProducerFencedError], [31, ClusterAuthorizationFailedError], [35, KafkaProtocolError]] as const) {
       const { m, s, bs } = setup(1)
       const before = snapshot(m, s)
       const d = m.classify(s, bs[0] as ProducerBatch, code, true)

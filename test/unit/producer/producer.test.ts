@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterEach, describe, expect, it } from 'vitest'
-import { InvalidPartitionError, KafkaProtocolError, Producer, ProducerClosedError, ProducerFencedError, RecordTooLargeError, TimeoutError, TopicMetadataError, partitionForKey, type ProducerOptions, type RecordMetadata } from '../../../src/index.js'
+import { InvalidPartitionError, KafkaProtocolError, Producer, ProducerClosedError, ProducerFencedError, RecordTooLargeError, TimeoutError, partitionForKey, type ProducerOptions, type RecordMetadata } from '../../../src/index.js'
 import { NetworkError } from '../../../src/network/errors.js'
 import { FakeTransport, type SeenRequest } from './fake-transport.js'
 
@@ -108,11 +108,12 @@ describe('Producer (scripted transport)', () => {
     expect(t.metadataCalls).toBeGreaterThan(1)
   })
 
-  it('an unauthorized topic rejects at once with TopicMetadataError', async () => {
+  // Issue 13: as Java's Metadata.checkUnauthorizedTopics (TopicAuthorizationException), typed and with code 29.
+  it('an unauthorized topic rejects at once with TopicAuthorizationFailedError', async () => {
     const t = new FakeTransport()
     t.topicError = 29
     const p = make(t, { maxBlockMs: 60_000 })
-    await expect(p.send({ topic: 'secret', value: 'x' })).rejects.toBeInstanceOf(TopicMetadataError)
+    await expect(p.send({ topic: 'secret', value: 'x' })).rejects.toMatchObject({ name: 'TopicAuthorizationFailedError', code: 29, errorName: 'TOPIC_AUTHORIZATION_FAILED' })
   })
 
   it('retries NOT_LEADER_OR_FOLLOWER and follows the KIP-951 leader hint', async () => {
