@@ -10,8 +10,8 @@ import type { IdempotenceManager, PartitionSequenceState } from './idempotence.j
 import type { ProducerLogger } from './logger.js'
 import type { ProducerMetadata } from './metadata.js'
 import { channels, type ProducerMetrics } from './metrics.js'
-import { ProducerBatch, type CompletionListener } from './producer-batch.js'
-import { RECORD_BATCH_OVERHEAD, estimateRecordSize } from './accumulator.js'
+import type { CompletionListener, ProducerBatch } from './producer-batch.js'
+import { splitBatch } from './batch-split.js'
 import type { BatchFormat, PartitionResult, ProduceData, ProduceResult, ProducerTransport } from './transport.js'
 
 interface InFlightRequest {
@@ -231,8 +231,7 @@ export class Sender {
       if (tm !== null && !tm.canDrain(this.seq(tm, q), head)) continue
       const estimate = head.sizeInBytes
       if (batches.length > 0 && size + estimate > d.config.maxRequestSize) break
-      q.batches.shift()
-      if (q.batches.length === 0) d.accumulator.nonEmpty.delete(q)
+      d.accumulator.pollHead(q)
       if (tm !== null) tm.assignSequence(this.seq(tm, q), head)
       try {
         this.finish(head, now)
@@ -500,35 +499,11 @@ export class Sender {
       this.failBatch(b, err instanceof Error ? err : new Error(String(err)))
       return
     }
-    const slots = b.detachSlots()
-    const half = Math.ceil(records.length / 2)
-    const parts: ProducerBatch[] = []
-    for (const [from, to] of [[0, half], [half, records.length]] as const) {
-      let capacity = RECORD_BATCH_OVERHEAD
-      for (let i = from; i < to; i++) {
-        const r = records[i]
-        if (r !== undefined) capacity += estimateRecordSize(r.key, r.value, r.headers)
-      }
-      // Each part reserves its share of the original's reservation, by record count: together exactly
-      // what the original held, and each part returns what it holds when it completes.
-      const share = parts.length === 0 ? Math.floor((b.reservedBytes * (to - from)) / records.length) : b.reservedBytes - (parts[0] as ProducerBatch).reservedBytes
-      const part = new ProducerBatch(b.topic, b.partition, d.format.create(capacity), b.createdMs, share)
-      for (let i = from; i < to; i++) {
-        const r = records[i]
-        if (r !== undefined) part.tryAppend(r.timestamp, r.key, r.value, r.headers, slots.callbacks[i] ?? null, slots.resolves[i] ?? null, slots.rejects[i] ?? null)
-      }
-      part.full = true
-      part.id = b.id
-      part.attempts = b.attempts
-      parts.push(part)
-    }
-    d.accumulator.incomplete.delete(b)
-    for (const part of parts) d.accumulator.incomplete.add(part)
+    const parts = splitBatch(b, records, d.format)
     const tm = d.idempotence
-    if (tm !== null && b.baseSequence >= 0) tm.replaceSplit(this.seq(tm, q), b, parts)
-    // Back in the queue in order: by sequence with idempotence, else at the front.
-    if (tm !== null && b.baseSequence >= 0) for (const part of parts) d.accumulator.reenqueue(q, part, true)
-    else for (let i = parts.length - 1; i >= 0; i--) d.accumulator.reenqueue(q, parts[i] as ProducerBatch, false)
+    const sequenced = tm !== null && b.baseSequence >= 0
+    if (sequenced) tm.replaceSplit(this.seq(tm, q), b, parts)
+    d.accumulator.splitAndReenqueue(q, b, parts, sequenced)
     d.metrics.batchSplits++
     d.logger.debug('split a batch the broker found too large', { topic: b.topic, partition: b.partition, records: records.length })
   }
@@ -540,22 +515,10 @@ export class Sender {
   private expire(now: number): number {
     const d = this.d
     const limit = d.config.deliveryTimeoutMs
-    let next = Infinity
-    let expired = 0
-    for (const q of d.accumulator.nonEmpty) {
-      while (q.batches.length > 0) {
-        const b = q.batches[0] as ProducerBatch
-        if (now - b.createdMs < limit) {
-          next = Math.min(next, b.createdMs + limit)
-          break
-        }
-        q.batches.shift()
-        this.expireBatch(q, b, now)
-        expired++
-      }
-      // Later batches of the queue are younger; only the head bounds the next expiry.
-      if (q.batches.length === 0) d.accumulator.nonEmpty.delete(q)
-    }
+    const queued = d.accumulator.expiredBatches(now, limit)
+    let next = queued.nextMs
+    let expired = queued.expired.length
+    for (const [q, b] of queued.expired) this.expireBatch(q, b, now)
     for (const req of this.inFlight) {
       for (let i = 0; i < req.batches.length; i++) {
         const b = req.batches[i] as ProducerBatch
@@ -606,11 +569,7 @@ export class Sender {
   failEverything(err: Error): void {
     const d = this.d
     for (const req of this.inFlight) for (const b of req.batches) this.failBatch(b, err)
-    for (const q of d.accumulator.nonEmpty) {
-      for (const b of q.batches) this.failBatch(b, err)
-      q.batches.length = 0
-    }
-    d.accumulator.nonEmpty.clear()
+    for (const b of d.accumulator.drainAll()) this.failBatch(b, err)
     for (const b of [...d.accumulator.incomplete]) this.failBatch(b, err)
     d.onBatchesCompleted()
   }
