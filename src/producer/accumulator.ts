@@ -56,6 +56,19 @@ export function estimateRecordSize(key: Buffer | null, value: Buffer | null, hea
   return size
 }
 
+/** What {@link RecordAccumulator.append} did (Java `RecordAppendResult`). */
+export interface AppendResult {
+  /** A new batch was opened for the record. */
+  readonly batchCreated: boolean
+  /** The partition now has a full batch: the sender should not wait for `lingerMs`. */
+  readonly batchFull: boolean
+  /** The new batch, when one was created. */
+  readonly batch: ProducerBatch | null
+}
+
+// The common case, appended to an open batch: one shared result, no allocation per record.
+const APPENDED: AppendResult = Object.freeze({ batchCreated: false, batchFull: false, batch: null })
+
 /** RecordBatch v2 header size (bytes before the first record). */
 export const RECORD_BATCH_OVERHEAD = 61
 
@@ -113,6 +126,40 @@ export class RecordAccumulator {
   /** Bytes to reserve from `bufferMemory` for a new batch that must hold a record of `recordSize`. */
   batchBytesFor(recordSize: number): number {
     return Math.max(this.batchSize, recordSize + RECORD_BATCH_OVERHEAD)
+  }
+
+  /**
+   * Appends a record (Java `RecordAccumulator.append`): to the partition's open batch, else to a new
+   * batch whose memory is `reservedBytes` already taken from the pool, else to a new batch if the
+   * pool has the memory now. `null` means memory must be waited for (nothing was appended). A
+   * reservation that turned out not to be needed is returned to the pool.
+   */
+  append(
+    q: PartitionQueue,
+    timestamp: number,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: HeaderPair[] | null,
+    size: number,
+    nowMs: number,
+    callback: SendCallback | null,
+    resolve: ((m: RecordMetadata) => void) | null,
+    reject: ((e: Error) => void) | null,
+    reservedBytes = 0,
+  ): AppendResult | null {
+    if (this.tryAppend(q, timestamp, key, value, headers, callback, resolve, reject)) {
+      if (reservedBytes > 0) this.pool.release(reservedBytes)
+      return APPENDED
+    }
+    let bytes = reservedBytes
+    if (bytes === 0) {
+      bytes = this.batchBytesFor(size)
+      if (!this.pool.tryAllocate(bytes)) return null
+    }
+    // A new batch behind another means the previous one is full (Java `batchIsFull`).
+    const batchFull = q.batches.length > 0
+    const batch = this.appendNewBatch(q, bytes, nowMs, timestamp, key, value, headers, callback, resolve, reject)
+    return { batchCreated: true, batchFull, batch }
   }
 
   /** Appends to the partition's open batch; false if there is none or the record does not fit. */

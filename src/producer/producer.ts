@@ -1,5 +1,5 @@
 /** The public `Producer`: send, flush and close, wiring preparation, accumulator, metadata and sender. */
-import { RecordAccumulator, type PartitionQueue } from './accumulator.js'
+import { RecordAccumulator, type AppendResult, type PartitionQueue } from './accumulator.js'
 import { BufferPool } from './buffer-pool.js'
 import { resolveConfig, type ProducerOptions, type ResolvedConfig } from './config.js'
 import { InvalidPartitionError, KafkaWireError, ProducerClosedError, TimeoutError } from './errors.js'
@@ -317,20 +317,18 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     const sticky = partition < 0
     const p = sticky ? acc.sticky(topic).current(t.numPartitions, t.available) : partition
     const q = acc.queue(topic, p)
-    if (acc.tryAppend(q, timestamp, key, value, headers, callback, resolve, reject)) {
-      if (sticky) this.afterStickyAppend(t, q, p, size)
-      return true
-    }
-    const bytes = acc.batchBytesFor(size)
-    if (!this.pool.tryAllocate(bytes)) return false
-    const hadBatches = q.batches.length > 0
-    const batch = acc.appendNewBatch(q, bytes, nowMs, timestamp, key, value, headers, callback, resolve, reject)
-    batch.id = ++this.batchCounter
+    const r = acc.append(q, timestamp, key, value, headers, size, nowMs, callback, resolve, reject)
+    if (r === null) return false
+    if (r.batch !== null) this.onBatchCreated(r, nowMs)
     if (sticky) this.afterStickyAppend(t, q, p, size)
-    // A new batch behind another means the previous one is full: send now. Otherwise wait for linger.
-    if (hadBatches) this.sender.wakeup()
-    else this.sender.wakeAt(nowMs + this.config.lingerMs)
     return true
+  }
+
+  /** Numbers a new batch and wakes the sender now (a batch is full) or when its linger ends. */
+  private onBatchCreated(r: AppendResult, nowMs: number): void {
+    if (r.batch !== null) r.batch.id = ++this.batchCounter
+    if (r.batchFull) this.sender.wakeup()
+    else this.sender.wakeAt(nowMs + this.config.lingerMs)
   }
 
   private afterStickyAppend(t: TopicMetadata, q: PartitionQueue, p: number, size: number): void {
@@ -414,14 +412,9 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     // Memory granted: the record may fit an open batch after all; else the new batch uses it.
     const p = partition < 0 ? this.accumulator.sticky(s.topic).current(t.numPartitions, t.available) : partition
     const q = this.accumulator.queue(s.topic, p)
-    if (this.accumulator.tryAppend(q, s.timestamp, s.key, s.value, s.headers, s.callback, s.resolve, s.reject)) this.pool.release(bytes)
-    else {
-      const hadBatches = q.batches.length > 0
-      const batch = this.accumulator.appendNewBatch(q, bytes, Date.now(), s.timestamp, s.key, s.value, s.headers, s.callback, s.resolve, s.reject)
-      batch.id = ++this.batchCounter
-      if (hadBatches) this.sender.wakeup()
-      else this.sender.wakeAt(Date.now() + this.config.lingerMs)
-    }
+    const now = Date.now()
+    const r = this.accumulator.append(q, s.timestamp, s.key, s.value, s.headers, s.size, now, s.callback, s.resolve, s.reject, bytes)
+    if (r !== null && r.batch !== null) this.onBatchCreated(r, now)
     if (partition < 0) this.afterStickyAppend(t, q, p, s.size)
   }
 

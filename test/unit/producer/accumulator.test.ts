@@ -63,3 +63,30 @@ describe('RecordAccumulator', () => {
     expect(acc.nonEmpty.size).toBe(0)
   })
 })
+
+describe('RecordAccumulator.append', () => {
+  it('reports a created batch, a full one, and null when memory must be waited for', () => {
+    const pool = new BufferPool(2500, 1000)
+    const acc = new RecordAccumulator(1000, createBatchFormat(resolveConfig({ bootstrapServers: ['x:1'] })), pool)
+    const q = acc.queue('t', 0)
+    const v = Buffer.alloc(20)
+    const first = acc.append(q, 0, null, v, null, 40, 0, null, null, null)
+    expect(first).toMatchObject({ batchCreated: true, batchFull: false })
+    const second = acc.append(q, 0, null, v, null, 40, 0, null, null, null)
+    expect(second).toMatchObject({ batchCreated: false, batchFull: false, batch: null })
+    // Fill the first batch until a record no longer fits: a second batch opens behind a full one.
+    let r = second
+    while (r !== null && !r.batchCreated) r = acc.append(q, 0, null, v, null, 40, 0, null, null, null)
+    expect(r).toMatchObject({ batchCreated: true, batchFull: true })
+    expect(pool.availableMemory).toBe(500)
+    // No memory for a third batch: nothing appended.
+    while (r !== null && !r.batchCreated) r = acc.append(q, 0, null, v, null, 40, 0, null, null, null)
+    let last: unknown = r
+    for (let i = 0; i < 100 && last !== null; i++) last = acc.append(q, 0, null, v, null, 40, 0, null, null, null)
+    expect(last).toBeNull()
+    // A reservation made while waiting is used for the new batch, or returned when the record fits.
+    expect(pool.tryAllocate(500)).toBe(true)
+    expect(acc.append(acc.queue('t', 1), 0, null, v, null, 40, 0, null, null, null, 500)).toMatchObject({ batchCreated: true })
+    expect(pool.availableMemory).toBe(0)
+  })
+})
