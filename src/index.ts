@@ -57,5 +57,6 @@ export { registerCodec, restoreBuiltinCodec, CompressionError } from './compress
 export type { CodecImplementation } from './compression/index.js'
 // Security (issue 13): TLS / SASL options and the typed authentication and authorization errors.
 export { SaslAuthenticationError, SslAuthenticationError } from './network/security-errors.js'
+export { SaslMechanismError } from './network/sasl/session.js'
 export type { SslOptions, SaslOptions, SaslCredential, PlainSaslOptions, ScramSaslOptions, OAuthBearerSaslOptions, OAuthBearerToken } from './network/security-options.js'
 export { TopicAuthorizationFailedError, ClusterAuthorizationFailedError } from './protocol/authorization-errors.js'

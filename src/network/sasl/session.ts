@@ -1,4 +1,5 @@
 /** What every SASL mechanism implements, and the helpers they share (credentials, client-side errors). */
+import { KafkaWireError } from '../../kafka-wire-error.js'
 import type { SaslCredential } from '../security-options.js'
 
 /**
@@ -18,9 +19,7 @@ export interface SaslSession {
 }
 
 /** A mechanism-level failure detected by the client (bad server proof, bad nonce, provider error). */
-export class SaslMechanismError extends Error {
-  override readonly name: string = 'SaslMechanismError'
-}
+export class SaslMechanismError extends KafkaWireError {}
 
 /** Resolves a credential; a provider's exception is reported without its (possibly secret) value. */
 export async function resolveCredential(credential: SaslCredential, what: string): Promise<string> {
