@@ -24,11 +24,16 @@ export {
   InvalidRecordError,
   TopicMetadataError,
   NotImplementedError,
+  DeliveryOutcomeUnknownError,
+  ClusterAuthorizationError,
+  SerializationError,
+  BufferAccountingError,
 } from './producer/errors.js'
 export { KafkaProtocolError, errorInfo } from './protocol/errors.js'
 export { NetworkError, RequestTimeoutError } from './network/errors.js'
 export { stringSerializer, bytesSerializer, jsonSerializer } from './producer/serializers.js'
 export type { Serializer, BuiltInSerializerName } from './producer/serializers.js'
+export type { HeaderPair } from './producer/transport.js'
 export type { ProducerInterceptor } from './producer/interceptors.js'
 export type { Logger, LogLevel } from './producer/logger.js'
 export { channels as diagnosticsChannels } from './producer/metrics.js'

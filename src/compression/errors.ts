@@ -1,7 +1,8 @@
 /** Errors raised by the compression layer. */
+import { KafkaWireError } from '../errors.js'
 
 /** A codec failed: corrupt or hostile input, or output larger than the caller allowed. */
-export class CompressionError extends Error {
+export class CompressionError extends KafkaWireError {
   override readonly name = 'CompressionError'
   /** Codec name (`gzip`, `snappy`, `lz4`, `zstd`, `none`) that raised the error. */
   readonly codec: string

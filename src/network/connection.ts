@@ -17,7 +17,7 @@
  *   queue (acks=0 requests take no slot). Responses are matched FIFO; a wrong correlation id, a
  *   frame size outside `4..maxResponseBytes`, a socket error or close fails the connection and
  *   rejects every in-flight and queued request with a {@link NetworkError} naming the broker.
- * - Every request has a deadline (`requestTimeoutMs`, counted from `send()`); one timer per
+ * - Every request has a deadline (`requestTimeoutMs`, counted from the write; time held by a KIP-219 throttle does not count); one timer per
  *   connection watches the earliest. An expired *in-flight* request closes the connection (later
  *   responses could no longer be matched safely); an expired *queued* one is just rejected.
  * - `write()` returning false stops writing until `drain` (socket backpressure).
@@ -167,7 +167,8 @@ interface PendingRequest {
   readonly frameBytes: number
   readonly expectResponse: boolean
   readonly timeoutMs: number
-  readonly deadline: number
+  /** Queued: enqueue time (or throttle end) + timeoutMs; once written: write time + timeoutMs. */
+  deadline: number
   readonly resolve: (value: unknown) => void
   readonly reject: (error: Error) => void
 }
@@ -420,7 +421,8 @@ export class Connection {
         frameBytes: frameLength(frame),
         expectResponse: options?.expectResponse ?? true,
         timeoutMs,
-        deadline: Date.now() + timeoutMs,
+        // Time held by a KIP-219 throttle does not count against the request (issue 12).
+        deadline: Math.max(Date.now(), this.throttledUntil) + timeoutMs,
         resolve: resolve as (value: unknown) => void,
         reject,
       }
@@ -478,6 +480,9 @@ export class Connection {
         this.throttledUntil = 0
       }
       this.queue.shift()
+      // The request timeout runs from the write (Java InFlightRequest.sendTimeMs); the armed timer
+      // fires no later than before and re-arms for the new deadline.
+      next.deadline = Date.now() + next.timeoutMs
       if (next.expectResponse) {
         this.inFlight.push(next)
         if (this.inFlight.length > this._maxObservedInFlight) this._maxObservedInFlight = this.inFlight.length
@@ -569,6 +574,10 @@ export class Connection {
     const first = FIRST_CLIENT_THROTTLED_VERSION.get(request.api.apiKey) ?? 0
     if (request.version < first) return
     this.throttledUntil = Math.max(this.throttledUntil, Date.now() + t)
+    // Requests already queued are held until the throttle ends: their deadline starts then.
+    this.queue.forEach((p) => {
+      p.deadline = Math.max(p.deadline, this.throttledUntil + p.timeoutMs)
+    })
     if (this.onThrottle !== undefined) this.onThrottle(t, request.api.name)
   }
 

@@ -3,14 +3,15 @@
  * whether retrying on a fresh connection can help (`retriable`), so the producer's sender decides
  * retries from data, not from message text.
  */
+import { KafkaWireError } from '../errors.js'
 
 /** Base class: something went wrong on the connection to `broker`; the cause is attached. */
-export class NetworkError extends Error {
+export class NetworkError extends KafkaWireError {
   override readonly name: string = 'NetworkError'
   /** The broker as `host:port` (plus `#nodeId` when known). */
   readonly broker: string
   /** True when the same request may succeed on a new connection. */
-  readonly retriable: boolean = true
+  override readonly retriable: boolean = true
 
   /**
    * @param broker broker label, e.g. `127.0.0.1:9092`

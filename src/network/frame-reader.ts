@@ -8,9 +8,10 @@
  * growing accumulation buffer, so many small frames per chunk and one large frame in many chunks
  * are both linear.
  */
+import { KafkaWireError } from '../errors.js'
 
 /** Thrown by {@link FrameReader.push} when a size prefix is negative, too small, or above the limit. */
-export class FrameSizeError extends Error {
+export class FrameSizeError extends KafkaWireError {
   override readonly name = 'FrameSizeError'
   /**
    * @param size the size prefix as read from the wire

@@ -1,9 +1,14 @@
+/** The record accumulator: per-partition batch queues, batch allocation and memory. */
 import type { BufferPool } from './buffer-pool.js'
+import type { PartitionSequenceState } from './idempotence.js'
 import { ProducerBatch, type RecordMetadata, type SendCallback } from './producer-batch.js'
 import { StickyPartitionState } from './partitioner.js'
 import type { BatchFormat, HeaderPair } from './transport.js'
 
-/** The deque of batches of one partition (Java `RecordAccumulator` per-partition `Deque<ProducerBatch>`). */
+/**
+ * One partition's state (franz-go `recBuf` style): its batch deque (Java `RecordAccumulator`
+ * per-partition `Deque<ProducerBatch>`) and, with idempotence, its sequence state and in-flight list.
+ */
 export class PartitionQueue {
   readonly topic: string
   readonly partition: number
@@ -11,6 +16,8 @@ export class PartitionQueue {
   readonly key: string
   /** Batches not in flight, oldest first. Retries are put back at the front. */
   readonly batches: ProducerBatch[] = []
+  /** With idempotence: the partition's sequences and in-flight batches (set on first drain). */
+  sequence: PartitionSequenceState | null = null
 
   constructor(topic: string, partition: number) {
     this.topic = topic
@@ -48,6 +55,19 @@ export function estimateRecordSize(key: Buffer | null, value: Buffer | null, hea
   }
   return size
 }
+
+/** What {@link RecordAccumulator.append} did (Java `RecordAppendResult`). */
+export interface AppendResult {
+  /** A new batch was opened for the record. */
+  readonly batchCreated: boolean
+  /** The partition now has a full batch: the sender should not wait for `lingerMs`. */
+  readonly batchFull: boolean
+  /** The new batch, when one was created. */
+  readonly batch: ProducerBatch | null
+}
+
+// The common case, appended to an open batch: one shared result, no allocation per record.
+const APPENDED: AppendResult = Object.freeze({ batchCreated: false, batchFull: false, batch: null })
 
 /** RecordBatch v2 header size (bytes before the first record). */
 export const RECORD_BATCH_OVERHEAD = 61
@@ -106,6 +126,40 @@ export class RecordAccumulator {
   /** Bytes to reserve from `bufferMemory` for a new batch that must hold a record of `recordSize`. */
   batchBytesFor(recordSize: number): number {
     return Math.max(this.batchSize, recordSize + RECORD_BATCH_OVERHEAD)
+  }
+
+  /**
+   * Appends a record (Java `RecordAccumulator.append`): to the partition's open batch, else to a new
+   * batch whose memory is `reservedBytes` already taken from the pool, else to a new batch if the
+   * pool has the memory now. `null` means memory must be waited for (nothing was appended). A
+   * reservation that turned out not to be needed is returned to the pool.
+   */
+  append(
+    q: PartitionQueue,
+    timestamp: number,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: HeaderPair[] | null,
+    size: number,
+    nowMs: number,
+    callback: SendCallback | null,
+    resolve: ((m: RecordMetadata) => void) | null,
+    reject: ((e: Error) => void) | null,
+    reservedBytes = 0,
+  ): AppendResult | null {
+    if (this.tryAppend(q, timestamp, key, value, headers, callback, resolve, reject)) {
+      if (reservedBytes > 0) this.pool.release(reservedBytes)
+      return APPENDED
+    }
+    let bytes = reservedBytes
+    if (bytes === 0) {
+      bytes = this.batchBytesFor(size)
+      if (!this.pool.tryAllocate(bytes)) return null
+    }
+    // A new batch behind another means the previous one is full (Java `batchIsFull`).
+    const batchFull = q.batches.length > 0
+    const batch = this.appendNewBatch(q, bytes, nowMs, timestamp, key, value, headers, callback, resolve, reject)
+    return { batchCreated: true, batchFull, batch }
   }
 
   /** Appends to the partition's open batch; false if there is none or the record does not fit. */
@@ -172,9 +226,71 @@ export class RecordAccumulator {
     this.nonEmpty.add(q)
   }
 
-  /** Forgets a completed batch and returns its memory to the pool. */
+  /**
+   * Forgets a completed batch and returns its memory to the pool, unless a request still holds its
+   * bytes (`releaseWhenRequestEnds`): then {@link requestEnded} returns it.
+   */
   completed(batch: ProducerBatch): void {
-    if (this.incomplete.delete(batch)) this.pool.release(batch.reservedBytes)
+    if (this.incomplete.delete(batch) && !batch.releaseWhenRequestEnds) this.pool.release(batch.reservedBytes)
+  }
+
+  /** A request that carried `batch` ended: memory held back for it is returned now. */
+  requestEnded(batch: ProducerBatch): void {
+    if (!batch.releaseWhenRequestEnds) return
+    batch.releaseWhenRequestEnds = false
+    if (batch.done && !this.incomplete.has(batch)) this.pool.release(batch.reservedBytes)
+  }
+
+  /** Takes the head batch of `q` for a request (the sender's drain); keeps `nonEmpty` true. */
+  pollHead(q: PartitionQueue): ProducerBatch | undefined {
+    const b = q.batches.shift()
+    if (q.batches.length === 0) this.nonEmpty.delete(q)
+    return b
+  }
+
+  /**
+   * Removes and returns the queued batches older than `limitMs` (Java `expiredBatches`); `nextMs` is
+   * when the next queued batch will be. Later batches of a queue are younger, so only heads are looked at.
+   */
+  expiredBatches(now: number, limitMs: number): { expired: Array<[PartitionQueue, ProducerBatch]>; nextMs: number } {
+    const expired: Array<[PartitionQueue, ProducerBatch]> = []
+    let nextMs = Infinity
+    for (const q of this.nonEmpty) {
+      while (q.batches.length > 0) {
+        const b = q.batches[0] as ProducerBatch
+        if (now - b.createdMs < limitMs) {
+          nextMs = Math.min(nextMs, b.createdMs + limitMs)
+          break
+        }
+        q.batches.shift()
+        expired.push([q, b])
+      }
+      if (q.batches.length === 0) this.nonEmpty.delete(q)
+    }
+    return { expired, nextMs }
+  }
+
+  /** Removes and returns every queued batch (fatal error or forced close). */
+  drainAll(): ProducerBatch[] {
+    const out: ProducerBatch[] = []
+    for (const q of this.nonEmpty) {
+      for (const b of q.batches) out.push(b)
+      q.batches.length = 0
+    }
+    this.nonEmpty.clear()
+    return out
+  }
+
+  /**
+   * A batch the broker refused as too large was split into `parts` (Java `splitAndReenqueue`): the
+   * parts replace it among the incomplete batches and go back into its queue, in sequence order when
+   * they carry sequences, else at the front.
+   */
+  splitAndReenqueue(q: PartitionQueue, original: ProducerBatch, parts: ProducerBatch[], inSequenceOrder: boolean): void {
+    this.incomplete.delete(original)
+    for (const part of parts) this.incomplete.add(part)
+    if (inSequenceOrder) for (const part of parts) this.reenqueue(q, part, true)
+    else for (let i = parts.length - 1; i >= 0; i--) this.reenqueue(q, parts[i] as ProducerBatch, false)
   }
 
   /** All queued (not in-flight) batches. */

@@ -1,4 +1,5 @@
-import { TimeoutError } from './errors.js'
+/** The `bufferMemory` accounting: reservations by batches, FIFO waiters bounded by maxBlockMs. */
+import { BufferAccountingError, TimeoutError } from './errors.js'
 
 interface Waiter {
   readonly size: number
@@ -66,10 +67,15 @@ export class BufferPool {
     })
   }
 
-  /** Gives `size` bytes back and wakes waiters in order. */
+  /**
+   * Gives `size` bytes back and wakes waiters in order. Throws `BufferAccountingError` when that
+   * would free more than was reserved (a double release is a bug to see, not to clamp away).
+   */
   release(size: number): void {
+    if (!(size >= 0) || this.available + size > this.totalMemory) {
+      throw new BufferAccountingError(`internal: releasing ${size} bytes of bufferMemory with ${this.available} of ${this.totalMemory} already free (released twice?)`)
+    }
     this.available += size
-    if (this.available > this.totalMemory) this.available = this.totalMemory
     this.serve()
   }
 

@@ -1,3 +1,4 @@
+/** The producer's options: their Java names, defaults and ranges, and their validation into a resolved configuration. */
 import { ConfigError } from './errors.js'
 import type { Logger } from './logger.js'
 import type { ProducerInterceptor } from './interceptors.js'
@@ -60,6 +61,8 @@ export interface ProducerOptions<K = unknown, V = unknown> {
   maxInFlightRequestsPerConnection?: number
   /** `metadata.max.age.ms`: periodic metadata refresh. Default 300000. */
   metadataMaxAgeMs?: number
+  /** `metadata.max.idle.ms`: a topic nothing was sent to for this long is no longer refreshed. Default 300000. */
+  metadataMaxIdleMs?: number
   /** `enable.idempotence`. Default true (needs acks all, retries > 0, in-flight ≤ 5). */
   enableIdempotence?: boolean
   /** `compression.type`. Default `'none'`. */
@@ -100,6 +103,7 @@ export interface ResolvedConfig {
   retryBackoffMaxMs: number
   maxInFlightRequestsPerConnection: number
   metadataMaxAgeMs: number
+  metadataMaxIdleMs: number
   enableIdempotence: boolean
   compressionType: CompressionType
   compressionLevel: number | undefined
@@ -138,6 +142,7 @@ export const PRODUCER_OPTIONS: readonly OptionSpec[] = [
   { name: 'retryBackoffMaxMs', javaName: 'retry.backoff.max.ms', kind: 'int', default: 1000, min: 0, max: INT32_MAX },
   { name: 'maxInFlightRequestsPerConnection', javaName: 'max.in.flight.requests.per.connection', kind: 'int', default: 5, min: 1, max: INT32_MAX },
   { name: 'metadataMaxAgeMs', javaName: 'metadata.max.age.ms', kind: 'int', default: 300000, min: 0, max: INT32_MAX },
+  { name: 'metadataMaxIdleMs', javaName: 'metadata.max.idle.ms', kind: 'int', default: 300000, min: 5000, max: INT32_MAX },
   { name: 'enableIdempotence', javaName: 'enable.idempotence', kind: 'boolean', default: true },
   { name: 'compressionType', javaName: 'compression.type', kind: 'special', default: 'none' },
   { name: 'compressionLevel', javaName: 'compression.<codec>.level', kind: 'special' },
@@ -297,6 +302,7 @@ export function resolveConfig(options: unknown): ResolvedConfig {
     retryBackoffMaxMs,
     maxInFlightRequestsPerConnection: maxInFlight,
     metadataMaxAgeMs: num('metadataMaxAgeMs'),
+    metadataMaxIdleMs: num('metadataMaxIdleMs'),
     enableIdempotence,
     compressionType,
     compressionLevel: levelV as number | undefined,

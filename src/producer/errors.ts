@@ -3,16 +3,9 @@
  * broker keep the Kafka error name and code (see `src/protocol/errors.ts`) on `cause`.
  */
 
-/** Base class of every error kafka-wire's producer raises itself. */
-export class KafkaWireError extends Error {
-  /** True when the same operation may succeed if tried again. */
-  readonly retriable: boolean
-  constructor(message: string, options?: { cause?: unknown; retriable?: boolean }) {
-    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined)
-    this.name = new.target.name
-    this.retriable = options?.retriable ?? false
-  }
-}
+import { KafkaWireError } from '../errors.js'
+
+export { KafkaWireError }
 
 /** An option passed to `new Producer()` is unknown, of the wrong type, out of range or conflicting. */
 export class ConfigError extends KafkaWireError {
@@ -61,8 +54,9 @@ export class ProducerClosedError extends KafkaWireError {
 }
 
 /**
- * Another producer instance with the same producer id and a newer epoch exists, or the broker says our
- * epoch is invalid (INVALID_PRODUCER_EPOCH 47 / PRODUCER_FENCED 90). Fatal: every pending send fails.
+ * Another producer instance with the same producer id and a newer epoch exists (PRODUCER_FENCED 90,
+ * or INVALID_PRODUCER_EPOCH 47 answering InitProducerId). Fatal: every pending send fails.
+ * INVALID_PRODUCER_EPOCH on Produce is not fatal (KIP-588): that batch fails and the producer lives on.
  */
 export class ProducerFencedError extends KafkaWireError {
   constructor(message: string, cause?: unknown) {
@@ -99,3 +93,58 @@ export class TopicMetadataError extends KafkaWireError {
 
 /** A feature the caller asked for is not implemented yet. */
 export class NotImplementedError extends KafkaWireError {}
+
+/**
+ * The broker refused a batch with an error that leaves it unknown whether its records were ever
+ * written, and retrying cannot find out: the records are NOT reported delivered, but they may be in
+ * the log (most likely they are not). Raised for OUT_OF_ORDER_SEQUENCE_NUMBER on a batch whose
+ * sequences lie at or below a sequence the broker already acknowledged for the same producer epoch:
+ * the broker accepted later records without this batch (it had no state for the producer, e.g. a
+ * fresh producer's first batch there, or after `producer.id.expiration.ms`), and a retry could only
+ * ever be refused again, or be written out of order. Carries the Kafka error name and code.
+ */
+export class DeliveryOutcomeUnknownError extends KafkaWireError {
+  /** The Kafka error code the broker answered (45 for OUT_OF_ORDER_SEQUENCE_NUMBER). */
+  readonly code: number
+  /** Kafka's name for it. */
+  readonly errorName: string
+  constructor(code: number, errorName: string, message: string) {
+    super(`${errorName} (${code}): ${message}`)
+    this.code = code
+    this.errorName = errorName
+  }
+}
+
+/**
+ * The broker refused the producer's cluster-level permission (CLUSTER_AUTHORIZATION_FAILED 31, e.g.
+ * IdempotentWrite denied by an ACL). Fatal for an idempotent producer (Java's fatal set: cluster
+ * authorization, fencing, unsupported version): every pending and later send fails with it. Not a
+ * fencing: grant the permission (or disable idempotence) and create a new producer.
+ */
+export class ClusterAuthorizationError extends KafkaWireError {
+  /** 31. */
+  readonly code: number
+  /** 'CLUSTER_AUTHORIZATION_FAILED'. */
+  readonly errorName: string
+  constructor(message: string, code = 31, errorName = 'CLUSTER_AUTHORIZATION_FAILED') {
+    super(message)
+    this.code = code
+    this.errorName = errorName
+  }
+}
+
+/** A key or value serializer threw or its promise rejected; `cause` holds what it threw. */
+export class SerializationError extends KafkaWireError {
+  /** Which part of the record failed to serialize. */
+  readonly part: 'key' | 'value'
+  /** The record's topic. */
+  readonly topic: string
+  constructor(part: 'key' | 'value', topic: string, cause: unknown) {
+    super(`the ${part} serializer failed for a record of topic "${topic}": ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    this.part = part
+    this.topic = topic
+  }
+}
+
+/** Internal bookkeeping of `bufferMemory` went wrong (e.g. a batch released twice): a kafka-wire bug. */
+export class BufferAccountingError extends KafkaWireError {}

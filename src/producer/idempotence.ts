@@ -1,5 +1,6 @@
-import { errorInfo } from '../protocol/errors.js'
-import { ProducerFencedError } from './errors.js'
+/** The idempotent producer's sequence state machine: producer id and epoch, per-partition sequences, error decisions. */
+import { ERROR_BY_NAME, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
+import { ClusterAuthorizationError, DeliveryOutcomeUnknownError, ProducerFencedError } from './errors.js'
 import type { ProducerBatch } from './producer-batch.js'
 import type { InitProducerIdResult } from './transport.js'
 
@@ -14,16 +15,26 @@ function sequenceAtOrBefore(seq: number, than: number): boolean {
 }
 
 const INT16_MAX = 32767
+
+function code(name: string): number {
+  const info = ERROR_BY_NAME[name]
+  if (info === undefined) throw new Error(`internal: unknown Kafka error name ${name}`)
+  return info.code
+}
 /** Broker-side `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`. */
 export const MAX_IN_FLIGHT_BATCHES_PER_PARTITION = 5
 
-// Error codes the state machine treats specially (names from src/protocol/errors.ts).
-export const OUT_OF_ORDER_SEQUENCE_NUMBER = 45
-export const DUPLICATE_SEQUENCE_NUMBER = 46
-export const INVALID_PRODUCER_EPOCH = 47
-export const UNKNOWN_PRODUCER_ID = 59
-export const PRODUCER_FENCED = 90
-const CLUSTER_AUTHORIZATION_FAILED = 31
+/** Error codes the state machine treats specially, by name from src/protocol/errors.ts. */
+const ERR = {
+  OUT_OF_ORDER_SEQUENCE_NUMBER: code('OUT_OF_ORDER_SEQUENCE_NUMBER'),
+  DUPLICATE_SEQUENCE_NUMBER: code('DUPLICATE_SEQUENCE_NUMBER'),
+  INVALID_PRODUCER_EPOCH: code('INVALID_PRODUCER_EPOCH'),
+  UNKNOWN_PRODUCER_ID: code('UNKNOWN_PRODUCER_ID'),
+  PRODUCER_FENCED: code('PRODUCER_FENCED'),
+  CLUSTER_AUTHORIZATION_FAILED: code('CLUSTER_AUTHORIZATION_FAILED'),
+  UNSUPPORTED_VERSION: code('UNSUPPORTED_VERSION'),
+  CONCURRENT_TRANSACTIONS: code('CONCURRENT_TRANSACTIONS'),
+} as const
 
 /** Per-partition idempotence state (Java `TxnPartitionEntry`). */
 export class PartitionSequenceState {
@@ -34,6 +45,8 @@ export class PartitionSequenceState {
   lastAckedSequence = -1
   /** Batches that have a sequence and are not completed, ordered by base sequence (insertion order). */
   readonly inFlight: ProducerBatch[] = []
+  /** Batches given a sequence so far (their `drainOrdinal`s are 1..assignedBatches). */
+  assignedBatches = 0
   /** An expired batch may or may not have been written (Java `markSequenceUnresolved`). */
   unresolved = false
   /** The next sequence expected if the unresolved batch was written. */
@@ -42,6 +55,22 @@ export class PartitionSequenceState {
 
 /** The outcome of an error response for one batch. */
 export type BatchErrorAction = 'retry' | 'fail' | 'success' | 'fatal'
+
+/**
+ * What to do with a batch the broker answered with an error (see the decision table in
+ * docs/producer.md). `error`, when present, is what the batch's records reject with.
+ */
+export type IdempotenceDecision =
+  | { readonly action: 'success' }
+  | { readonly action: 'fatal'; readonly error: Error }
+  | { readonly action: 'retry'; readonly bump: boolean }
+  | { readonly action: 'fail'; readonly bump: boolean; readonly error?: Error }
+
+const SUCCESS: IdempotenceDecision = { action: 'success' }
+const RETRY: IdempotenceDecision = { action: 'retry', bump: false }
+const RETRY_BUMP: IdempotenceDecision = { action: 'retry', bump: true }
+const FAIL: IdempotenceDecision = { action: 'fail', bump: false }
+const FAIL_BUMP: IdempotenceDecision = { action: 'fail', bump: true }
 
 /**
  * The idempotent producer's state machine (Java `TransactionManager` without transactions, KIP-98 and
@@ -107,13 +136,19 @@ export class IdempotenceManager {
             return
           }
           const info = errorInfo(res.errorCode)
-          if (res.errorCode === INVALID_PRODUCER_EPOCH || res.errorCode === PRODUCER_FENCED) {
+          if (res.errorCode === ERR.INVALID_PRODUCER_EPOCH || res.errorCode === ERR.PRODUCER_FENCED) {
             this.fatal = new ProducerFencedError(`InitProducerId failed: ${info.name} (${res.errorCode})`)
             throw this.fatal
           }
+          if (res.errorCode === ERR.CLUSTER_AUTHORIZATION_FAILED) {
+            this.fatal = new ClusterAuthorizationError(`InitProducerId failed: the producer is not authorized for idempotent writes (cluster permission IdempotentWrite): ${info.name} (${res.errorCode})`)
+            throw this.fatal
+          }
           // Java retries any retriable error, including COORDINATOR_LOAD_IN_PROGRESS and CONCURRENT_TRANSACTIONS.
-          if (!info.retriable && res.errorCode !== 51) throw new Error(`InitProducerId failed: ${info.name} (${res.errorCode})`)
+          if (!info.retriable && res.errorCode !== ERR.CONCURRENT_TRANSACTIONS) throw new KafkaProtocolError(res.errorCode, 'InitProducerId')
         }
+        // close() may have come while the request was in flight: start no timer after it.
+        if (this.aborted !== null) throw this.aborted
         await new Promise<void>((r) => {
           this.retryWake = r
           this.retryTimer = setTimeout(r, backoffMs(attempt))
@@ -144,8 +179,12 @@ export class IdempotenceManager {
       // A new batch: never behind an unresolved sequence, and never with sequence 0 of a new epoch
       // while batches of the old epoch may still be written.
       if (s.unresolved) return false
-      // The broker remembers the last 5 batches per producer (duplicate detection): never more in flight.
-      if (s.inFlight.length >= MAX_IN_FLIGHT_BATCHES_PER_PARTITION) return false
+      // The broker remembers the last 5 batches per producer (ProducerStateEntry.NUM_BATCHES_TO_RETAIN):
+      // a batch whose answer may still be lost must stay among them, so at most 4 batches (acknowledged
+      // or not) may follow the oldest unconfirmed one. Otherwise its retry would meet
+      // OUT_OF_ORDER_SEQUENCE_NUMBER instead of its duplicate confirmation.
+      const oldest = s.inFlight[0]
+      if (oldest !== undefined && s.assignedBatches + 1 - oldest.drainOrdinal >= MAX_IN_FLIGHT_BATCHES_PER_PARTITION) return false
       if (s.inFlight.length > 0 && (s.producerId !== this.producerId || s.producerEpoch !== this.producerEpoch)) return false
       return true
     }
@@ -171,6 +210,7 @@ export class IdempotenceManager {
     batch.producerId = this.producerId
     batch.producerEpoch = this.producerEpoch
     batch.baseSequence = s.nextSequence
+    batch.drainOrdinal = ++s.assignedBatches
     s.nextSequence = incrementSequence(s.nextSequence, batch.recordCount)
     s.inFlight.push(batch)
   }
@@ -186,61 +226,89 @@ export class IdempotenceManager {
   }
 
   /**
-   * Classifies an error for an idempotent batch (Java `TransactionManager.canRetry` and
-   * `handleFailedBatch`, non-transactional). `canRetryOtherwise` says whether retries and the delivery
-   * timeout still allow a retry.
+   * Step 1 of an error answer for a batch with a sequence: decides what to do, changing nothing
+   * (Java `TransactionManager.canRetry` and `handleFailedBatch`, non-transactional). Rows R1-R7 are
+   * the decision table of docs/producer.md. `canRetryOtherwise` says whether `retries` and the
+   * delivery timeout still allow a retry.
    */
-  onError(s: PartitionSequenceState, batch: ProducerBatch, errorCode: number, canRetryOtherwise: boolean, key: string): BatchErrorAction {
-    if (errorCode === DUPLICATE_SEQUENCE_NUMBER) {
-      this.onSuccess(s, batch)
-      return 'success'
+  classify(s: PartitionSequenceState, batch: ProducerBatch, errorCode: number, canRetryOtherwise: boolean): IdempotenceDecision {
+    // R1: the broker has these exact sequences in its duplicate cache: a confirmation.
+    if (errorCode === ERR.DUPLICATE_SEQUENCE_NUMBER) return SUCCESS
+    // R2: Java's fatal set (maybeTransitionToErrorState): fencing, cluster authorization, unsupported version.
+    if (errorCode === ERR.PRODUCER_FENCED) return { action: 'fatal', error: new ProducerFencedError(`the producer was fenced: PRODUCER_FENCED (${errorCode}) on ${batch.topic}-${batch.partition}`) }
+    if (errorCode === ERR.CLUSTER_AUTHORIZATION_FAILED) return { action: 'fatal', error: new ClusterAuthorizationError(`the producer is not authorized for idempotent writes (cluster permission IdempotentWrite): CLUSTER_AUTHORIZATION_FAILED (${errorCode}) on ${batch.topic}-${batch.partition}`) }
+    if (errorCode === ERR.UNSUPPORTED_VERSION) return { action: 'fatal', error: new KafkaProtocolError(errorCode, `produce to ${batch.topic}-${batch.partition} (fatal for the idempotent producer)`) }
+    const sameEpoch = batch.producerId === s.producerId && batch.producerEpoch === s.producerEpoch
+    // R3: the broker already acknowledged a later sequence of this epoch and still refuses this
+    // batch. It accepted the later records without it (a producer it had no state for may start at
+    // any sequence: ProducerAppendInfo.checkSequence), or it wrote it and forgot it (state rebuilt
+    // from a snapshot keeps one batch). Retrying can only be refused again, or be written out of
+    // order: fail it, saying its outcome is unknown. No bump: later sequences are consistent.
+    if (errorCode === ERR.OUT_OF_ORDER_SEQUENCE_NUMBER && sameEpoch && !batch.sequenceReset && s.lastAckedSequence >= 0 && sequenceAtOrBefore(batch.lastSequence, s.lastAckedSequence)) {
+      return {
+        action: 'fail',
+        bump: false,
+        error: new DeliveryOutcomeUnknownError(
+          errorCode,
+          'OUT_OF_ORDER_SEQUENCE_NUMBER',
+          `${batch.topic}-${batch.partition}: the broker refused sequences ${batch.baseSequence}..${batch.lastSequence} of producer ${batch.producerId} epoch ${batch.producerEpoch} after acknowledging sequence ${s.lastAckedSequence}; these ${batch.recordCount} record(s) were not confirmed and were most likely not written (not retried: a retry cannot succeed)`,
+        ),
+      }
     }
-    if (errorCode === INVALID_PRODUCER_EPOCH || errorCode === PRODUCER_FENCED || errorCode === CLUSTER_AUTHORIZATION_FAILED) {
-      this.fatal = new ProducerFencedError(`the producer was fenced: ${errorInfo(errorCode).name} (${errorCode}) on ${batch.topic}-${batch.partition}`)
-      this.removeInFlight(s, batch)
-      return 'fatal'
-    }
-    if (
-      errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER &&
-      s.lastAckedSequence >= 0 &&
-      batch.producerId === s.producerId &&
-      batch.producerEpoch === s.producerEpoch &&
-      sequenceAtOrBefore(batch.lastSequence, s.lastAckedSequence)
-    ) {
-      // The broker acknowledged a later sequence of this epoch, which it accepts only after this
-      // batch: this batch was written and only its answer was lost. Retrying could never succeed
-      // once it left the broker's 5-batch duplicate cache, so complete it as a duplicate.
-      this.onSuccess(s, batch)
-      return 'success'
-    }
-    if (canRetryOtherwise && (errorCode === UNKNOWN_PRODUCER_ID || errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER)) {
-      // Already rewritten by a bump, or sent under an older epoch: just retry with the new state.
-      if (batch.sequenceReset || batch.producerEpoch !== this.producerEpoch || batch.producerId !== this.producerId) return 'retry'
-      if (errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER) {
+    if (canRetryOtherwise && (errorCode === ERR.UNKNOWN_PRODUCER_ID || errorCode === ERR.OUT_OF_ORDER_SEQUENCE_NUMBER)) {
+      // R4: already rewritten by a bump, or sent under an older epoch: just retry with the new state.
+      if (batch.sequenceReset || batch.producerEpoch !== this.producerEpoch || batch.producerId !== this.producerId) return RETRY
+      if (errorCode === ERR.OUT_OF_ORDER_SEQUENCE_NUMBER) {
         const first = s.inFlight[0]
         const isNext = batch.baseSequence === incrementSequence(s.lastAckedSequence, 1) || (s.lastAckedSequence < 0 && batch.baseSequence === 0)
-        // Java TransactionManager.canRetry: an OOSN for a batch that is not the next expected sequence
-        // is collateral damage of an earlier failure (or a stale answer); retry it in sequence order
-        // without touching the epoch. A bump here could write the same records twice.
-        if ((first !== undefined && first !== batch) || (!s.unresolved && !isNext)) return 'retry'
+        // R5: Java TransactionManager.canRetry: an OOSN for a batch that is not the next expected
+        // sequence is collateral damage of an earlier failure (or a stale answer); retry it in
+        // sequence order without touching the epoch. A bump here could write the same records twice.
+        if ((first !== undefined && first !== batch) || (!s.unresolved && !isNext)) return RETRY
         // With a batch of unknown fate before it, only the batch right after that one proves a gap;
         // any other waits until the unknown batch resolves (Java isNextSequenceForUnresolvedPartition).
-        if (s.unresolved && batch.baseSequence !== s.unresolvedNextSequence) return 'retry'
+        if (s.unresolved && batch.baseSequence !== s.unresolvedNextSequence) return RETRY
       }
-      // The next expected batch is refused (or the broker lost our producer state): bump the epoch
-      // locally and restart this partition's sequences (KIP-360).
-      this.requestEpochBump(key)
-      return 'retry'
+      // R6: the next expected batch is refused (or the broker lost our producer state): bump the
+      // epoch locally and restart this partition's sequences (KIP-360).
+      return RETRY_BUMP
     }
-    if (canRetryOtherwise && errorInfo(errorCode).retriable) return 'retry'
-    // Final failure of a batch that had a sequence: the sequence chain has a hole, so bump (Java
-    // handleFailedBatch for the idempotent producer).
-    // Also when the batch carries an older epoch (another partition bumped meanwhile): its partition's
-    // remaining in-flight batches would otherwise be retried under the old epoch forever (a gap that
-    // never closes) until their delivery timeout.
-    this.removeInFlight(s, batch)
-    if (batch.baseSequence >= 0) this.requestEpochBump(key)
-    return 'fail'
+    // R7: any other retriable error (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, CORRUPT_MESSAGE,
+    // timeouts, lost connections) while retries and time are left.
+    if (canRetryOtherwise && errorInfo(errorCode).retriable) return RETRY
+    // R8: final failure of a batch that had a sequence (INVALID_PRODUCER_EPOCH, KIP-588, included: not
+    // fatal): the sequence chain has a hole, so bump (Java handleFailedBatch). Also when the batch
+    // carries an older epoch (another partition bumped meanwhile): its partition's remaining
+    // in-flight batches would otherwise be retried under the old epoch forever.
+    return batch.baseSequence >= 0 ? FAIL_BUMP : FAIL
+  }
+
+  /** Step 2: applies a decision of {@link classify} to the state (in-flight list, epoch bump, fatal). */
+  apply(s: PartitionSequenceState, batch: ProducerBatch, decision: IdempotenceDecision, key: string): void {
+    switch (decision.action) {
+      case 'success':
+        this.onSuccess(s, batch)
+        return
+      case 'fatal':
+        this.fatal = decision.error
+        this.removeInFlight(s, batch)
+        return
+      case 'retry':
+        if (decision.bump) this.requestEpochBump(key)
+        return
+      case 'fail':
+        this.removeInFlight(s, batch)
+        if (decision.bump) this.requestEpochBump(key)
+        this.maybeResolve(s, key)
+        return
+    }
+  }
+
+  /** {@link classify} then {@link apply}; returns the action. */
+  onError(s: PartitionSequenceState, batch: ProducerBatch, errorCode: number, canRetryOtherwise: boolean, key: string): BatchErrorAction {
+    const d = this.classify(s, batch, errorCode, canRetryOtherwise)
+    this.apply(s, batch, d, key)
+    return d.action
   }
 
   /**
@@ -331,6 +399,9 @@ export class IdempotenceManager {
       p.baseSequence = seq
       seq = incrementSequence(seq, p.recordCount)
     }
+    // The parts keep the original's place; later batches drain as if the parts were one batch, which
+    // the broker's cache may count as more: a split is rare and only ever costs a retry's confirmation.
+    for (const p of parts) p.drainOrdinal = original.drainOrdinal
     const i = s.inFlight.indexOf(original)
     if (i >= 0) s.inFlight.splice(i, 1, ...parts)
   }

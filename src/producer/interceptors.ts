@@ -1,3 +1,4 @@
+/** Producer interceptors (Java `interceptor.classes`) with Java's error isolation. */
 import type { ProducerLogger } from './logger.js'
 
 /**

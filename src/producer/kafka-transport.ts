@@ -1,15 +1,16 @@
-import { resolveCompression } from '../compression/index.js'
+/** The real transport of the producer: Metadata, Produce and InitProducerId over BrokerPool connections. */
 import { BrokerPool } from '../network/broker-pool.js'
 import type { TraceHook } from '../network/connection.js'
 import { InitProducerIdApi } from '../protocol/init-producer-id.js'
 import { MetadataApi } from '../protocol/metadata.js'
 import { ProduceApi, type ProduceRequest } from '../protocol/produce.js'
-import { RecordBatchBuilder, decodeRecordBatches, restampBatch } from '../protocol/record-batch.js'
 import { ZERO_UUID } from '../protocol/writer.js'
+import { ProtocolError } from '../protocol/errors.js'
+import type { Connection } from '../network/connection.js'
+import { NetworkError } from '../network/errors.js'
 import type { ResolvedConfig } from './config.js'
-import { ConfigError } from './errors.js'
 import type { ProducerLogger } from './logger.js'
-import type { BatchBuilder, BatchFormat, BatchRecord, BrokerAddress, InitProducerIdResult, MetadataResult, ProduceData, ProduceResult, ProducerTransport } from './transport.js'
+import type { BrokerAddress, InitProducerIdResult, MetadataResult, ProduceData, ProduceResult, ProducerTransport } from './transport.js'
 
 /** Java sends Integer.MAX_VALUE as the transaction timeout of a non-transactional InitProducerId. */
 const NO_TRANSACTION_TIMEOUT = 2147483647
@@ -56,6 +57,7 @@ export class KafkaTransport implements ProducerTransport {
       out.topics.push({
         topic: t.name,
         errorCode: t.errorCode,
+        ...(t.topicId !== ZERO_UUID ? { topicId: t.topicId } : {}),
         partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, errorCode: p.errorCode, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch })),
       })
     }
@@ -88,7 +90,7 @@ export class KafkaTransport implements ProducerTransport {
       await conn.send(ProduceApi, request, { ...opts, expectResponse: false })
       return null
     }
-    const res = await conn.send(ProduceApi, request, opts)
+    const res = await faultOfConnection(conn, 'Produce', conn.send(ProduceApi, request, opts))
     return {
       throttleTimeMs: res.throttleTimeMs,
       nodeEndpoints: res.nodeEndpoints.map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port })),
@@ -110,11 +112,22 @@ export class KafkaTransport implements ProducerTransport {
 
   async initProducerId(producerId: bigint, producerEpoch: number): Promise<InitProducerIdResult> {
     const conn = await this.pool.anyConnection()
-    const res = await conn.send(InitProducerIdApi, { transactionalId: null, transactionTimeoutMs: NO_TRANSACTION_TIMEOUT, producerId, producerEpoch })
+    const res = await faultOfConnection(conn, 'InitProducerId', conn.send(InitProducerIdApi, { transactionalId: null, transactionTimeoutMs: NO_TRANSACTION_TIMEOUT, producerId, producerEpoch }))
     return { errorCode: res.errorCode, producerId: res.producerId, producerEpoch: res.producerEpoch, throttleTimeMs: res.throttleTimeMs }
   }
 
-  updateBrokers(brokers: BrokerAddress[]): void {
+  /** The brokers the connection pool knows now (diagnostics and tests). */
+  get knownBrokers(): BrokerAddress[] {
+    return this.pool.brokers
+  }
+
+  updateBrokers(brokers: BrokerAddress[], complete = false): void {
+    // A full Metadata response is the whole cluster: departed brokers are forgotten (the pool
+    // drops them and ends their reconnect loops). An empty list proves nothing: keep what we know.
+    if (complete) {
+      if (brokers.length > 0) this.pool.updateBrokers(brokers)
+      return
+    }
     // KIP-951 endpoints are a subset: merge them into what we know instead of replacing the list.
     const known = new Map(this.pool.brokers.map((b) => [b.nodeId, b]))
     for (const b of brokers) known.set(b.nodeId, b)
@@ -126,54 +139,26 @@ export class KafkaTransport implements ProducerTransport {
   }
 }
 
+/**
+ * A response that does not decode is a fault of the connection it came on (issue 18): its stream
+ * can no longer be trusted, so close it and report a retriable `NetworkError`; the request is then
+ * retried on a new connection within the usual timeouts (for Produce an unknown outcome, which the
+ * idempotent retry makes safe). Other errors pass unchanged.
+ */
+export async function faultOfConnection<T>(conn: Pick<Connection, 'broker' | 'close'>, api: string, response: Promise<T>): Promise<T> {
+  try {
+    return await response
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err
+    conn.close()
+    throw new NetworkError(conn.broker, `undecodable ${api} response (${err.message}); connection closed, the request will be retried`, err)
+  }
+}
+
 /** The transport for a validated configuration. */
 export function createKafkaTransport(config: ResolvedConfig, logger: ProducerLogger, trace?: TraceHook): ProducerTransport {
   return new KafkaTransport(config, logger, trace)
 }
 
-/**
- * RecordBatch v2 via `src/protocol/record-batch.ts`, compressed with the configured codec. Throws
- * `ConfigError` for an invalid compression type or level.
- */
-export function createBatchFormat(config: ResolvedConfig): BatchFormat {
-  let compress: ((records: Uint8Array) => Uint8Array) | undefined
-  let decompress: ((codecId: number, data: Uint8Array) => Uint8Array) | undefined
-  let codecId = 0
-  try {
-    const c = resolveCompression(config.compressionType, config.compressionLevel)
-    if (c.codecId !== 0) {
-      const { codec, level } = c
-      compress = (records) => codec.compress(records, level)
-      // Only our own batches are decoded, so the records are at most maxRequestSize × a generous ratio.
-      decompress = (_id, data) => codec.decompress(data, Math.max(64 * 1024 * 1024, config.maxRequestSize * 64))
-      codecId = c.codecId
-    }
-  } catch (err) {
-    if (err instanceof ConfigError) throw err
-    const option = config.compressionLevel !== undefined && config.compressionType !== 'none' ? 'compressionLevel' : 'compressionType'
-    throw new ConfigError(option, err instanceof Error ? err.message : String(err))
-  }
-  return {
-    create: (maxBytes: number): BatchBuilder => new RecordBatchBuilder(maxBytes),
-    build: (builder, producerId, epoch, baseSequence) => {
-      const b = (builder as RecordBatchBuilder).build({ compression: compress, codecId, producerId, producerEpoch: epoch, baseSequence })
-      return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
-    },
-    restamp: (batch, producerId, epoch, baseSequence) => restampBatch(batch, producerId, epoch, baseSequence),
-    decode: (batch): BatchRecord[] => {
-      const out: BatchRecord[] = []
-      for (const b of decodeRecordBatches(batch, decompress !== undefined ? { decompress } : {})) {
-        if (b.records === null) throw new Error('cannot read back a compressed batch without its codec')
-        for (const r of b.records) {
-          out.push({
-            timestamp: r.timestamp,
-            key: r.key === null ? null : Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength),
-            value: r.value === null ? null : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
-            headers: r.headers.length === 0 ? null : r.headers.map(([k, v]) => [k, v === null ? null : Buffer.from(v.buffer, v.byteOffset, v.byteLength)]),
-          })
-        }
-      }
-      return out
-    },
-  }
-}
+// Batch encoding moved to batch-format.ts; re-exported for existing imports.
+export { createBatchFormat } from './batch-format.js'

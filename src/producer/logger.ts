@@ -1,3 +1,4 @@
+/** The producer's logging: levels, the pluggable logger and a cheap level check. */
 /** Log levels in increasing severity. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 

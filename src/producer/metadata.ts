@@ -1,4 +1,6 @@
-import { errorInfo } from '../protocol/errors.js'
+/** The producer's metadata cache: topics on demand, leaders with their epochs, refresh policy. */
+import { ERROR_BY_NAME, errorInfo } from '../protocol/errors.js'
+import { backoffMs } from './backoff.js'
 import { TimeoutError, TopicMetadataError } from './errors.js'
 import type { ProducerLogger } from './logger.js'
 import type { MetadataResult, ProducerTransport } from './transport.js'
@@ -12,6 +14,10 @@ export class TopicMetadata {
   readonly leaderEpochs: Int32Array
   /** Partitions with a known leader (the sticky partitioner picks among these). */
   available: number[]
+  /** KIP-516 topic id, '' when unknown. */
+  topicId = ''
+  /** When a record was last sent to the topic (Java `metadata.max.idle.ms` expiry). */
+  lastUsedMs = 0
 
   constructor(topic: string, numPartitions: number) {
     this.topic = topic
@@ -35,7 +41,23 @@ interface Waiter {
 }
 
 // Topic errors that no retry fixes (Java: InvalidTopicException, TopicAuthorizationException).
-const FATAL_TOPIC_ERRORS = new Set([17, 29])
+const FATAL_TOPIC_ERRORS = new Set([ERROR_BY_NAME.INVALID_TOPIC_EXCEPTION?.code ?? 17, ERROR_BY_NAME.TOPIC_AUTHORIZATION_FAILED?.code ?? 29])
+
+/** Refresh policy of {@link ProducerMetadata} (from the producer's configuration). */
+export interface MetadataPolicy {
+  /** `metadataMaxAgeMs`: periodic refresh. */
+  readonly maxAgeMs: number
+  /** `metadataMaxIdleMs`: a topic not sent to for this long is dropped from refreshes. */
+  readonly maxIdleMs: number
+  /** First refresh backoff, and the minimum spacing of refreshes. */
+  readonly retryBackoffMs: number
+  /** Cap of the exponential refresh backoff after consecutive failed refreshes. */
+  readonly retryBackoffMaxMs: number
+  /** Bound of a wait for an unknown topic. */
+  readonly maxBlockMs: number
+  /** Clock (tests). */
+  readonly now?: () => number
+}
 
 /**
  * The producer's metadata cache (Java `ProducerMetadata`): topics are fetched on demand, refreshed on
@@ -51,17 +73,50 @@ export class ProducerMetadata {
   private retryTimer: NodeJS.Timeout | null = null
   private lastRefreshMs = 0
   private lastAttemptMs = 0
+  /** Consecutive refreshes that failed or left something missing (exponential backoff). */
+  private failures = 0
   private closed = false
+  private readonly maxAgeMs: number
+  private readonly maxIdleMs: number
+  private readonly retryBackoffMs: number
+  private readonly retryBackoffMaxMs: number
+  private readonly maxBlockMs: number
+  private readonly now: () => number
 
   constructor(
     private readonly transport: ProducerTransport,
-    private readonly maxAgeMs: number,
-    private readonly retryBackoffMs: number,
-    private readonly maxBlockMs: number,
+    policy: MetadataPolicy,
     private readonly logger: ProducerLogger,
     /** Called after each successful update (the sender wakes up). */
     private readonly onUpdate: () => void,
-  ) {}
+  ) {
+    this.maxAgeMs = policy.maxAgeMs
+    this.maxIdleMs = policy.maxIdleMs
+    this.retryBackoffMs = policy.retryBackoffMs
+    this.retryBackoffMaxMs = policy.retryBackoffMaxMs
+    this.maxBlockMs = policy.maxBlockMs
+    this.now = policy.now ?? Date.now
+  }
+
+  /** Consecutive refreshes that failed or left a leader or topic missing. */
+  get refreshFailures(): number {
+    return this.failures
+  }
+
+  /** Topics refreshed by the next update. */
+  get refreshedTopics(): string[] {
+    return [...this.wanted]
+  }
+
+  /**
+   * Keeps `topic` in the refreshes (the sender has batches for it): a topic dropped as idle while
+   * records still wait is fetched again.
+   */
+  want(topic: string): void {
+    if (this.wanted.has(topic)) return
+    this.wanted.add(topic)
+    this.requestUpdate()
+  }
 
   /** Cached metadata of a topic, if any. */
   get(topic: string): TopicMetadata | undefined {
@@ -80,7 +135,10 @@ export class ProducerMetadata {
    */
   waitFor(topic: string, alreadyWaitedMs = 0): Promise<TopicMetadata> {
     const known = this.topics.get(topic)
-    if (known !== undefined) return Promise.resolve(known)
+    if (known !== undefined) {
+      known.lastUsedMs = this.now()
+      return Promise.resolve(known)
+    }
     this.wanted.add(topic)
     return new Promise<TopicMetadata>((resolve, reject) => {
       const waiter: Waiter = {
@@ -109,7 +167,9 @@ export class ProducerMetadata {
     if (this.closed) return
     this.pending = true
     if (this.inProgress || this.retryTimer !== null) return
-    const wait = this.lastAttemptMs + this.retryBackoffMs - Date.now()
+    // After consecutive failures the spacing grows exponentially (Java ExponentialBackoff).
+    const spacing = this.failures === 0 ? this.retryBackoffMs : backoffMs(this.failures, this.retryBackoffMs, Math.max(this.retryBackoffMs, this.retryBackoffMaxMs))
+    const wait = this.lastAttemptMs + spacing - this.now()
     if (wait > 0) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null
@@ -162,16 +222,19 @@ export class ProducerMetadata {
     if (this.closed || this.inProgress) return
     this.inProgress = true
     this.pending = false
-    this.lastAttemptMs = Date.now()
+    this.lastAttemptMs = this.now()
+    this.expireIdle(this.lastAttemptMs)
     const topics = [...this.wanted]
     let again = false
     try {
       const res = await this.transport.metadata(topics)
       if (this.closed) return
       again = this.apply(res)
-      this.lastRefreshMs = Date.now()
+      this.lastRefreshMs = this.now()
+      this.failures = again ? this.failures + 1 : 0
     } catch (err) {
       again = true
+      this.failures++
       this.logger.debug('metadata request failed; will retry', { topics, error: err })
       for (const t of topics) this.lastErrors.set(t, err instanceof Error ? `${err.name}: ${err.message}` : String(err))
     } finally {
@@ -181,9 +244,21 @@ export class ProducerMetadata {
     if (again || this.pending || this.waiters.size > 0) this.requestUpdate()
   }
 
+  // Java ProducerMetadata.retainTopic: a topic nobody sent to for metadataMaxIdleMs, and that nobody
+  // waits for, is no longer refreshed (it comes back on the next send).
+  private expireIdle(now: number): void {
+    for (const topic of this.wanted) {
+      const t = this.topics.get(topic)
+      if (t === undefined || this.waiters.has(topic) || now - t.lastUsedMs <= this.maxIdleMs) continue
+      this.wanted.delete(topic)
+      this.topics.delete(topic)
+      this.logger.debug('topic idle past metadataMaxIdleMs; no longer refreshed', { topic, idleMs: now - t.lastUsedMs })
+    }
+  }
+
   /** Applies a response; true when another refresh is needed (missing leaders, retriable errors). */
   private apply(res: MetadataResult): boolean {
-    this.transport.updateBrokers(res.brokers)
+    this.transport.updateBrokers(res.brokers, true)
     let again = false
     for (const t of res.topics) {
       if (t.errorCode !== 0) {
@@ -200,11 +275,26 @@ export class ProducerMetadata {
         again = true
         continue
       }
-      const old = this.topics.get(t.topic)
+      const prev = this.topics.get(t.topic)
+      // A recreated topic (new id) starts over: its leader epochs restart.
+      const old = prev !== undefined && (t.topicId === undefined || prev.topicId === '' || prev.topicId === t.topicId) ? prev : undefined
       const n = Math.max(t.partitions.length, old?.numPartitions ?? 0)
       const md = old !== undefined && old.numPartitions === n ? old : new TopicMetadata(t.topic, n)
+      if (t.topicId !== undefined) md.topicId = t.topicId
+      md.lastUsedMs = prev?.lastUsedMs ?? this.now()
       for (const p of t.partitions) {
         if (p.partition < 0 || p.partition >= n) continue
+        // KIP-320/951: a response from a broker with older metadata must not undo a newer leader
+        // (Java Metadata.updateLatestMetadata keeps the partition with the higher leader epoch).
+        const known = old !== undefined && p.partition < old.numPartitions ? (old.leaderEpochs[p.partition] as number) : -1
+        if (p.leaderEpoch >= 0 && known > p.leaderEpoch) {
+          if (md !== old && old !== undefined) {
+            md.leaders[p.partition] = old.leaders[p.partition] as number
+            md.leaderEpochs[p.partition] = known
+          }
+          if ((md.leaders[p.partition] as number) < 0) again = true
+          continue
+        }
         const leader = p.errorCode === 0 || p.leaderId >= 0 ? p.leaderId : -1
         md.leaders[p.partition] = leader
         md.leaderEpochs[p.partition] = p.leaderEpoch

@@ -1,3 +1,4 @@
+/** Producer metrics under the Java producer's names, and diagnostics_channel events. */
 import { channel } from 'node:diagnostics_channel'
 
 /**

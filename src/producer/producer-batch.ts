@@ -1,3 +1,4 @@
+/** One batch of one partition and the completion slots of its records. */
 import type { BatchBuilder, HeaderPair } from './transport.js'
 
 /** What a record resolves to: where it was written (Java `RecordMetadata`). */
@@ -50,6 +51,13 @@ export class ProducerBatch {
   producerEpoch = -1
   /** Set by an epoch bump that rewrote this batch's sequence (Java `sequenceHasBeenReset`). */
   sequenceReset = false
+  /**
+   * Set when the batch completed (expired) while a request still holds its bytes: its memory goes
+   * back to the pool only when that request ends, so the bytes are never reused while being written.
+   */
+  releaseWhenRequestEnds = false
+  /** Idempotence: how many batches of its partition had been given a sequence before it, +1. */
+  drainOrdinal = 0
   /** Producer state written into `built` (re-stamped at drain when it differs). */
   stampedProducerId = -1n
   stampedEpoch = -1

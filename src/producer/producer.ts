@@ -1,7 +1,8 @@
-import { RecordAccumulator, estimateRecordSize, RECORD_BATCH_OVERHEAD, type PartitionQueue } from './accumulator.js'
+/** The public `Producer`: send, flush and close, wiring preparation, accumulator, metadata and sender. */
+import { RecordAccumulator, type AppendResult, type PartitionQueue } from './accumulator.js'
 import { BufferPool } from './buffer-pool.js'
 import { resolveConfig, type ProducerOptions, type ResolvedConfig } from './config.js'
-import { InvalidPartitionError, InvalidRecordError, ProducerClosedError, RecordTooLargeError, TimeoutError } from './errors.js'
+import { InvalidPartitionError, KafkaWireError, ProducerClosedError, TimeoutError } from './errors.js'
 import { IdempotenceManager } from './idempotence.js'
 import { Interceptors, type ProducerInterceptor } from './interceptors.js'
 import { ProducerLogger, defaultLogger } from './logger.js'
@@ -12,51 +13,20 @@ import type { CompletionListener, ProducerBatch, RecordMetadata, SendCallback } 
 import { Sender } from './sender.js'
 import { Fifo } from '../network/fifo.js'
 import { RecordClock } from './clock.js'
-import { resolveSerializer, toBytes, type Serializer } from './serializers.js'
+import { resolveSerializer } from './serializers.js'
+import { RecordPreparation, type PreparedRecord, type ProducerRecord } from './record-preparation.js'
 import type { BatchFormat, HeaderPair, ProducerTransport } from './transport.js'
-import { createKafkaTransport, createBatchFormat } from './kafka-transport.js'
+
+export type { ProducerRecord, RecordHeaders, HeaderValue } from './record-preparation.js'
+export { normalizeHeaders } from './record-preparation.js'
+import { createKafkaTransport } from './kafka-transport.js'
+import { createBatchFormat } from './batch-format.js'
 import type { TraceHook } from '../network/connection.js'
-
-/** A header value as callers give it. */
-export type HeaderValue = Buffer | Uint8Array | string | null
-
-/**
- * Record headers: an object (an array value gives repeated keys) or `[key, value]` pairs (repeated
- * keys allowed, order kept).
- */
-export type RecordHeaders = Record<string, HeaderValue | HeaderValue[]> | ReadonlyArray<readonly [string, HeaderValue]>
-
-/** A record to send (Java `ProducerRecord`). `topic` and `value` are required; `value` may be null. */
-export interface ProducerRecord<K = Buffer | Uint8Array | string | null, V = Buffer | Uint8Array | string | null> {
-  topic: string
-  value: V
-  key?: K
-  /** Explicit partition; out of range rejects with `InvalidPartitionError`. */
-  partition?: number
-  /** Milliseconds since the epoch (or a Date). Default: now. */
-  timestamp?: number | Date
-  headers?: RecordHeaders
-}
 
 /** Options of `close()`. */
 export interface CloseOptions {
   /** How long to wait for pending records before failing them. Default: wait until all settle (bounded by `deliveryTimeoutMs`). */
   timeoutMs?: number
-}
-
-// Internal: a send waiting for metadata or memory.
-interface PendingSend {
-  topic: string
-  explicitPartition: number | undefined
-  key: Buffer | null
-  value: Buffer | null
-  headers: HeaderPair[] | null
-  timestamp: number
-  size: number
-  startMs: number
-  callback: SendCallback | null
-  resolve: ((m: RecordMetadata) => void) | null
-  reject: ((e: Error) => void) | null
 }
 
 const noop = (): void => {}
@@ -66,7 +36,7 @@ const MAX_TIMER_MS = 2147483647
 
 /** FIFO of blocked sends that counts what it served, so flush() can wait for exactly the sends made before it. */
 class SendQueue {
-  private readonly items = new Fifo<PendingSend>()
+  private readonly items = new Fifo<PreparedRecord>()
   /** Sends ever pushed. */
   pushed = 0
   private served = 0
@@ -82,13 +52,13 @@ class SendQueue {
     return this.items.length
   }
 
-  push(s: PendingSend): void {
+  push(s: PreparedRecord): void {
     this.items.push(s)
     this.pushed++
   }
 
-  peek(): PendingSend {
-    return this.items.peek() as PendingSend
+  peek(): PreparedRecord {
+    return this.items.peek() as PreparedRecord
   }
 
   shift(): void {
@@ -159,8 +129,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
   /** The validated configuration. */
   readonly config: Readonly<ResolvedConfig>
   private readonly logger: ProducerLogger
-  private readonly keySerializer: Serializer<unknown> | undefined
-  private readonly valueSerializer: Serializer<unknown> | undefined
+  private readonly preparation: RecordPreparation<K, V>
   private readonly interceptors: Interceptors<ProducerRecord<K, V>, RecordMetadata>
   private readonly customPartitioner: ProducerOptions['partitioner']
   private readonly transport: ProducerTransport
@@ -197,16 +166,23 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     const config = resolveConfig(options)
     this.config = Object.freeze(config)
     this.logger = new ProducerLogger(options.logger ?? defaultLogger)
-    this.keySerializer = resolveSerializer(options.keySerializer as never)
-    this.valueSerializer = resolveSerializer(options.valueSerializer as never)
     this.interceptors = new Interceptors((options.interceptors ?? []) as ReadonlyArray<ProducerInterceptor<ProducerRecord<K, V>, RecordMetadata>>, this.logger)
     this.customPartitioner = options.partitioner
     this.transport = internals?.transport ?? createKafkaTransport(config, this.logger, internals?.trace)
     const format = internals?.format ?? createBatchFormat(config)
     this.pool = new BufferPool(config.bufferMemory, config.maxBlockMs)
     this.accumulator = new RecordAccumulator(config.batchSize, format, this.pool)
+    const accumulator = this.accumulator
+    this.preparation = new RecordPreparation<K, V>(
+      resolveSerializer(options.keySerializer as never),
+      resolveSerializer(options.valueSerializer as never),
+      this.interceptors,
+      { maxRequestSize: config.maxRequestSize, bufferMemory: config.bufferMemory, maxBlockMs: config.maxBlockMs, batchBytesFor: (size) => accumulator.batchBytesFor(size) },
+      (r) => this.onPrepared(r),
+      (err, sink) => this.failEarly(err, sink.callback, sink.reject),
+    )
     this.idempotence = config.enableIdempotence ? new IdempotenceManager() : null
-    this.metadata = new ProducerMetadata(this.transport, config.metadataMaxAgeMs, config.retryBackoffMs, config.maxBlockMs, this.logger, () => this.sender.wakeup())
+    this.metadata = new ProducerMetadata(this.transport, { maxAgeMs: config.metadataMaxAgeMs, maxIdleMs: config.metadataMaxIdleMs, retryBackoffMs: config.retryBackoffMs, retryBackoffMaxMs: config.retryBackoffMaxMs, maxBlockMs: config.maxBlockMs }, this.logger, () => this.sender.wakeup())
     const interceptors = this.interceptors
     const logger = this.logger
     this.listener = {
@@ -280,57 +256,39 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     } else reject?.(err)
   }
 
+  // send() never throws: an internal step that throws (a bug, or an interceptor/partitioner the
+  // guards below missed) rejects this record instead of escaping to the caller.
   private doSend(input: ProducerRecord<K, V>, callback: SendCallback | null, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null): void {
+    try {
+      this.trySend(input, callback, resolve, reject)
+    } catch (err) {
+      this.logger.error('internal error in send(); failing the record', { error: err })
+      this.failEarly(err instanceof KafkaWireError ? err : new KafkaWireError(`internal error in send(): ${err instanceof Error ? err.message : String(err)}`, { cause: err }), callback, reject)
+    }
+  }
+
+  private trySend(input: ProducerRecord<K, V>, callback: SendCallback | null, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null): void {
     const startMs = this.clock.now()
     if (this.state !== 'open') return this.failEarly(new ProducerClosedError('cannot send: the producer is closed or closing'), callback, reject)
     const fatal = this.idempotence?.fatalError
     if (fatal !== null && fatal !== undefined) return this.failEarly(fatal, callback, reject)
-    let record = input
-    if (this.interceptors.size > 0) record = this.interceptors.onSend(record)
-    if (record === null || typeof record !== 'object') return this.failEarly(new InvalidRecordError('send() needs a record object { topic, value }'), callback, reject)
-    const topic = record.topic
-    if (typeof topic !== 'string' || topic.length === 0) return this.failEarly(new InvalidRecordError('record.topic is required and must be a non-empty string'), callback, reject)
-    if (record.value === undefined) return this.failEarly(new InvalidRecordError(`record.value is required for topic "${topic}" (use null for a tombstone)`), callback, reject)
+    this.preparation.prepare(input, startMs, { callback, resolve, reject })
+  }
 
-    let key: Buffer | null
-    let value: Buffer | null
-    let headers: HeaderPair[] | null
-    try {
-      const k = this.keySerializer !== undefined ? (record.key === undefined ? null : this.keySerializer(record.key, topic)) : toBytes(record.key)
-      if (k === undefined) throw new InvalidRecordError(`record.key must be a Buffer, Uint8Array, string or null (or configure keySerializer), got ${typeof record.key}`)
-      const v = this.valueSerializer !== undefined ? this.valueSerializer(record.value, topic) : toBytes(record.value)
-      if (v === undefined) throw new InvalidRecordError(`record.value must be a Buffer, Uint8Array, string or null (or configure valueSerializer), got ${typeof record.value}`)
-      key = k
-      value = v
-      headers = record.headers === undefined ? null : normalizeHeaders(record.headers)
-    } catch (err) {
-      return this.failEarly(err instanceof Error ? err : new InvalidRecordError(String(err)), callback, reject)
-    }
-    let timestamp: number
-    const ts = record.timestamp
-    if (ts === undefined) timestamp = startMs
-    else if (ts instanceof Date) timestamp = ts.getTime()
-    else if (typeof ts === 'number' && Number.isInteger(ts)) timestamp = ts
-    else return this.failEarly(new InvalidRecordError(`record.timestamp must be an integer (ms) or a Date, got ${String(ts)}`), callback, reject)
-    const explicitPartition = record.partition
-    if (explicitPartition !== undefined && (!Number.isInteger(explicitPartition) || explicitPartition < 0)) {
-      return this.failEarly(new InvalidPartitionError(topic, explicitPartition), callback, reject)
-    }
-
-    const size = estimateRecordSize(key, value, headers)
-    if (size + RECORD_BATCH_OVERHEAD > this.config.maxRequestSize) return this.failEarly(new RecordTooLargeError(size + RECORD_BATCH_OVERHEAD, this.config.maxRequestSize, 'maxRequestSize'), callback, reject)
-    if (this.accumulator.batchBytesFor(size) > this.config.bufferMemory) return this.failEarly(new RecordTooLargeError(this.accumulator.batchBytesFor(size), this.config.bufferMemory, 'bufferMemory'), callback, reject)
-    this.metricsState.recordSize.record(size)
-    if (channels.send.hasSubscribers) channels.send.publish({ topic, partition: explicitPartition, key, value, headers })
-
-    const t = this.metadata.get(topic)
+  /** A record left preparation (in send order): partition it and append it, or wait for metadata/memory. */
+  private onPrepared(r: PreparedRecord): void {
+    if (this.state === 'closed') return this.failEarly(new ProducerClosedError('the producer closed before the record could be buffered'), r.callback, r.reject)
+    this.metricsState.recordSize.record(r.size)
+    if (channels.send.hasSubscribers) channels.send.publish({ topic: r.topic, partition: r.explicitPartition, key: r.key, value: r.value, headers: r.headers })
+    const t = this.metadata.get(r.topic)
+    if (t !== undefined) t.lastUsedMs = r.startMs
     // Fast path: metadata known, nobody blocked ahead of us (per-partition order), memory available.
-    if (t !== undefined && !this.blockedByTopic.has(topic)) {
-      const partition = this.choosePartition(t, topic, explicitPartition, key, value)
-      if (partition instanceof Error) return this.failEarly(partition, callback, reject)
-      if (this.appendNow(t, partition, topic, key, value, headers, timestamp, size, startMs, callback, resolve, reject)) return
+    if (t !== undefined && !this.blockedByTopic.has(r.topic)) {
+      const partition = this.choosePartition(t, r.topic, r.explicitPartition, r.key, r.value)
+      if (partition instanceof Error) return this.failEarly(partition, r.callback, r.reject)
+      if (this.appendNow(t, partition, r.topic, r.key, r.value, r.headers, r.timestamp, r.size, r.startMs, r.callback, r.resolve, r.reject)) return
     }
-    this.sendBlocked({ topic, explicitPartition, key, value, headers, timestamp, size, startMs, callback, resolve, reject })
+    this.sendBlocked(r)
   }
 
   private choosePartition(t: TopicMetadata, topic: string, explicit: number | undefined, key: Buffer | null, value: Buffer | null): number | Error {
@@ -359,20 +317,18 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     const sticky = partition < 0
     const p = sticky ? acc.sticky(topic).current(t.numPartitions, t.available) : partition
     const q = acc.queue(topic, p)
-    if (acc.tryAppend(q, timestamp, key, value, headers, callback, resolve, reject)) {
-      if (sticky) this.afterStickyAppend(t, q, p, size)
-      return true
-    }
-    const bytes = acc.batchBytesFor(size)
-    if (!this.pool.tryAllocate(bytes)) return false
-    const hadBatches = q.batches.length > 0
-    const batch = acc.appendNewBatch(q, bytes, nowMs, timestamp, key, value, headers, callback, resolve, reject)
-    batch.id = ++this.batchCounter
+    const r = acc.append(q, timestamp, key, value, headers, size, nowMs, callback, resolve, reject)
+    if (r === null) return false
+    if (r.batch !== null) this.onBatchCreated(r, nowMs)
     if (sticky) this.afterStickyAppend(t, q, p, size)
-    // A new batch behind another means the previous one is full: send now. Otherwise wait for linger.
-    if (hadBatches) this.sender.wakeup()
-    else this.sender.wakeAt(nowMs + this.config.lingerMs)
     return true
+  }
+
+  /** Numbers a new batch and wakes the sender now (a batch is full) or when its linger ends. */
+  private onBatchCreated(r: AppendResult, nowMs: number): void {
+    if (r.batch !== null) r.batch.id = ++this.batchCounter
+    if (r.batchFull) this.sender.wakeup()
+    else this.sender.wakeAt(nowMs + this.config.lingerMs)
   }
 
   private afterStickyAppend(t: TopicMetadata, q: PartitionQueue, p: number, size: number): void {
@@ -382,7 +338,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
 
   // The slow path: wait for metadata and/or buffer memory, each send bounded by maxBlockMs from its
   // own send() call.
-  private sendBlocked(s: PendingSend): void {
+  private sendBlocked(s: PreparedRecord): void {
     this.blockedCount++
     const queue = this.blockedByTopic.get(s.topic)
     if (queue !== undefined) {
@@ -423,7 +379,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
    * partition when memory must be waited for, undefined when metadata is missing. Throws for a
    * send that must fail (e.g. its partition does not exist).
    */
-  private appendQueuedNow(s: PendingSend): true | { t: TopicMetadata; partition: number } | undefined {
+  private appendQueuedNow(s: PreparedRecord): true | { t: TopicMetadata; partition: number } | undefined {
     const t = this.metadata.get(s.topic)
     if (t === undefined) return undefined
     const partition = this.choosePartition(t, s.topic, s.explicitPartition, s.key, s.value)
@@ -433,7 +389,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
   }
 
   /** Waits for metadata (unless `known`) and memory, then appends. */
-  private async appendBlocked(s: PendingSend, known?: { t: TopicMetadata; partition: number }): Promise<void> {
+  private async appendBlocked(s: PreparedRecord, known?: { t: TopicMetadata; partition: number }): Promise<void> {
     if (this.state === 'closed') throw new ProducerClosedError('the producer closed before the record could be buffered')
     let t: TopicMetadata
     let partition: number
@@ -456,14 +412,9 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     // Memory granted: the record may fit an open batch after all; else the new batch uses it.
     const p = partition < 0 ? this.accumulator.sticky(s.topic).current(t.numPartitions, t.available) : partition
     const q = this.accumulator.queue(s.topic, p)
-    if (this.accumulator.tryAppend(q, s.timestamp, s.key, s.value, s.headers, s.callback, s.resolve, s.reject)) this.pool.release(bytes)
-    else {
-      const hadBatches = q.batches.length > 0
-      const batch = this.accumulator.appendNewBatch(q, bytes, Date.now(), s.timestamp, s.key, s.value, s.headers, s.callback, s.resolve, s.reject)
-      batch.id = ++this.batchCounter
-      if (hadBatches) this.sender.wakeup()
-      else this.sender.wakeAt(Date.now() + this.config.lingerMs)
-    }
+    const now = Date.now()
+    const r = this.accumulator.append(q, s.timestamp, s.key, s.value, s.headers, s.size, now, s.callback, s.resolve, s.reject, bytes)
+    if (r !== null && r.batch !== null) this.onBatchCreated(r, now)
     if (partition < 0) this.afterStickyAppend(t, q, p, s.size)
   }
 
@@ -472,10 +423,12 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
    * sent without waiting for `lingerMs` while a flush is in progress.
    */
   async flush(): Promise<void> {
-    const nothingPending = this.blockedByTopic.size === 0 && this.accumulator.incomplete.size === 0 && this.earlyCallbacksPending === 0
+    const nothingPending = this.preparation.waiting === 0 && this.blockedByTopic.size === 0 && this.accumulator.incomplete.size === 0 && this.earlyCallbacksPending === 0
     if (nothingPending) return
     const watchdog = this.watchStuck('flush()')
     try {
+      // Records still in an asynchronous serializer first (only those sent before this call).
+      if (this.preparation.waiting > 0) await this.preparation.drained()
       // Sends still waiting for metadata or memory first (only those made before this call).
       if (this.blockedByTopic.size > 0) await Promise.all([...this.blockedByTopic.values()].map((q) => q.waitServed(q.pushed)))
       const upTo = this.batchCounter
@@ -562,6 +515,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     }
     this.state = 'closed'
     this.idempotence?.abort(closedError)
+    this.preparation.failAll(closedError)
     this.pool.failAll(closedError)
     this.metadata.close(closedError)
     this.sender.failEverything(closedError)
@@ -622,29 +576,4 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       metadataAgeMs: this.metadata.ageMs(),
     })
   }
-}
-
-function headerValue(v: unknown, key: string): Buffer | null {
-  const b = toBytes(v)
-  if (b === undefined) throw new InvalidRecordError(`header "${key}" must be a Buffer, Uint8Array, string or null, got ${typeof v}`)
-  return b
-}
-
-/** Normalizes both header shapes to `[key, bytes]` pairs. */
-export function normalizeHeaders(headers: RecordHeaders): HeaderPair[] {
-  const out: HeaderPair[] = []
-  if (Array.isArray(headers)) {
-    for (const pair of headers as ReadonlyArray<readonly [string, HeaderValue]>) {
-      if (!Array.isArray(pair) || typeof pair[0] !== 'string') throw new InvalidRecordError('headers given as an array must be [key, value] pairs with string keys')
-      out.push([pair[0], headerValue(pair[1], pair[0])])
-    }
-    return out
-  }
-  if (headers === null || typeof headers !== 'object') throw new InvalidRecordError('headers must be an object or an array of [key, value] pairs')
-  for (const k of Object.keys(headers)) {
-    const v = (headers as Record<string, unknown>)[k]
-    if (Array.isArray(v)) for (const x of v) out.push([k, headerValue(x, k)])
-    else out.push([k, headerValue(v, k)])
-  }
-  return out
 }

@@ -1,15 +1,17 @@
-import { KafkaProtocolError, errorInfo } from '../protocol/errors.js'
+/** The sender loop: ready → drain → send → complete, with retries, expiry and idempotence decisions. */
+import { ERROR_BY_NAME, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
 import { NetworkError, RequestTimeoutError } from '../network/errors.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
 import type { BufferPool } from './buffer-pool.js'
 import type { ResolvedConfig } from './config.js'
+import { backoffMs } from './backoff.js'
 import { TimeoutError } from './errors.js'
-import type { IdempotenceManager } from './idempotence.js'
+import type { IdempotenceManager, PartitionSequenceState } from './idempotence.js'
 import type { ProducerLogger } from './logger.js'
 import type { ProducerMetadata } from './metadata.js'
 import { channels, type ProducerMetrics } from './metrics.js'
-import { ProducerBatch, type CompletionListener } from './producer-batch.js'
-import { RECORD_BATCH_OVERHEAD, estimateRecordSize } from './accumulator.js'
+import type { CompletionListener, ProducerBatch } from './producer-batch.js'
+import { splitBatch } from './batch-split.js'
 import type { BatchFormat, PartitionResult, ProduceData, ProduceResult, ProducerTransport } from './transport.js'
 
 interface InFlightRequest {
@@ -19,10 +21,17 @@ interface InFlightRequest {
   readonly sentMs: number
 }
 
-// Error codes used when a whole request fails below the protocol (Java maps them the same way).
-const REQUEST_TIMED_OUT = 7
-const NETWORK_EXCEPTION = 13
-const MESSAGE_TOO_LARGE = 10
+// Error codes by name (src/protocol/errors.ts); the first two stand for a whole request failing
+// below the protocol (Java maps them the same way).
+const REQUEST_TIMED_OUT = errorCode('REQUEST_TIMED_OUT')
+const NETWORK_EXCEPTION = errorCode('NETWORK_EXCEPTION')
+const MESSAGE_TOO_LARGE = errorCode('MESSAGE_TOO_LARGE')
+
+function errorCode(name: string): number {
+  const info = ERROR_BY_NAME[name]
+  if (info === undefined) throw new Error(`internal: unknown Kafka error name ${name}`)
+  return info.code
+}
 
 /** Dependencies of the sender, wired by `Producer`. */
 export interface SenderDeps {
@@ -58,6 +67,13 @@ export class Sender {
   private readonly inFlightPerNode = new Map<number, number>()
   private readonly inFlight = new Set<InFlightRequest>()
   private readonly drainIndex = new Map<number, number>()
+  /**
+   * Partitions with a batch in flight, when `maxInFlightRequestsPerConnection` is 1 (Java
+   * `guaranteeMessageOrder` mutes them): their next batch waits even if the leader moved, so a
+   * retry can never land after a later batch sent to the new leader.
+   */
+  private readonly muted = new Set<PartitionQueue>()
+  private readonly guaranteeOrder: boolean
   private initInProgress = false
   /** A batch failed while draining (could not be built): flush waiters need a look. */
   private failedOutsideResponse = false
@@ -65,6 +81,7 @@ export class Sender {
 
   constructor(deps: SenderDeps) {
     this.d = deps
+    this.guaranteeOrder = deps.config.maxInFlightRequestsPerConnection === 1
   }
 
   /** Requests currently awaiting a response. */
@@ -155,6 +172,7 @@ export class Sender {
       const t = d.metadata.get(q.topic)
       const leader = t !== undefined && q.partition < t.numPartitions ? (t.leaders[q.partition] as number) : -1
       if (leader < 0) {
+        if (t === undefined) d.metadata.want(q.topic)
         d.metadata.requestUpdate()
         nextWake = Math.min(nextWake, now + d.config.retryBackoffMs)
         continue
@@ -209,19 +227,19 @@ export class Sender {
       const q = queues[(start + i) % n] as PartitionQueue
       const head = q.batches[0]
       if (head === undefined || this.readyAt(q, head) > now) continue
-      if (tm !== null && !tm.canDrain(tm.partition(q.topic, q.partition), head)) continue
+      if (this.guaranteeOrder && this.muted.has(q)) continue
+      if (tm !== null && !tm.canDrain(this.seq(tm, q), head)) continue
       const estimate = head.sizeInBytes
       if (batches.length > 0 && size + estimate > d.config.maxRequestSize) break
-      q.batches.shift()
-      if (q.batches.length === 0) d.accumulator.nonEmpty.delete(q)
-      if (tm !== null) tm.assignSequence(tm.partition(q.topic, q.partition), head)
+      d.accumulator.pollHead(q)
+      if (tm !== null) tm.assignSequence(this.seq(tm, q), head)
       try {
         this.finish(head, now)
       } catch (err) {
         // A batch that cannot be built (e.g. a codec failed) fails alone; it has left its queue,
         // so leaving it unfailed would orphan it (flush() would wait for it forever).
         d.logger.error('could not build a batch; failing its records', { topic: head.topic, partition: head.partition, error: err })
-        if (tm !== null && head.baseSequence >= 0) tm.onError(tm.partition(q.topic, q.partition), head, -1, false, q.key)
+        if (tm !== null && head.baseSequence >= 0) tm.onError(this.seq(tm, q), head, -1, false, q.key)
         this.failBatch(head, err instanceof Error ? err : new Error(String(err)))
         this.failedOutsideResponse = true
         continue
@@ -270,6 +288,7 @@ export class Sender {
     const data: ProduceData = { acks: d.config.acks, timeoutMs: d.config.requestTimeoutMs, topics: [...byTopic.values()] }
     const req: InFlightRequest = { nodeId, batches, queues, sentMs: now }
     this.inFlight.add(req)
+    if (this.guaranteeOrder) for (const q of queues) this.muted.add(q)
     this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 0) + 1)
     d.metrics.requests++
     d.metrics.recordsPerRequest.record(records)
@@ -288,6 +307,8 @@ export class Sender {
 
   private endRequest(req: InFlightRequest): boolean {
     if (!this.inFlight.delete(req)) return false
+    for (const b of req.batches) if (b.releaseWhenRequestEnds) this.d.accumulator.requestEnded(b)
+    if (this.guaranteeOrder) for (const q of req.queues) this.muted.delete(q)
     const c = (this.inFlightPerNode.get(req.nodeId) ?? 1) - 1
     if (c <= 0) this.inFlightPerNode.delete(req.nodeId)
     else this.inFlightPerNode.set(req.nodeId, c)
@@ -304,7 +325,7 @@ export class Sender {
     if (channels.responseReceived.hasSubscribers) channels.responseReceived.publish({ nodeId: req.nodeId, latencyMs: latency, throttleTimeMs: res?.throttleTimeMs ?? 0, error: null })
     if (res === null) {
       // acks=0: nothing comes back; Java reports offset -1.
-      for (const b of req.batches) this.succeed(b, -1, -1)
+      req.batches.forEach((b, i) => this.succeed(b, req.queues[i] as PartitionQueue, -1, -1))
     } else {
       if (res.nodeEndpoints.length > 0) d.transport.updateBrokers(res.nodeEndpoints)
       const results = new Map<string, PartitionResult>()
@@ -317,7 +338,7 @@ export class Sender {
           if (r === undefined) {
             this.onBatchError(b, q, NETWORK_EXCEPTION, 'the broker did not answer for this partition', null, now)
           } else if (r.errorCode === 0) {
-            this.succeed(b, Number(r.baseOffset), Number(r.logAppendTimeMs))
+            this.succeed(b, q, Number(r.baseOffset), Number(r.logAppendTimeMs))
           } else {
             this.onBatchError(b, q, r.errorCode, r.errorMessage ?? undefined, r, now)
           }
@@ -357,7 +378,7 @@ export class Sender {
         else {
           // Not retriable (e.g. an unsupported version): the batch's sequence leaves a hole, which the
           // idempotence state machine turns into an epoch bump.
-          if (d.idempotence !== null && b.baseSequence >= 0 && !b.done) d.idempotence.onError(d.idempotence.partition(b.topic, b.partition), b, -1, false, q.key)
+          if (d.idempotence !== null && b.baseSequence >= 0 && !b.done) d.idempotence.onError(this.seq(d.idempotence, q), b, -1, false, q.key)
           this.failBatch(b, err instanceof Error ? err : new Error(String(err)))
         }
       })
@@ -368,10 +389,15 @@ export class Sender {
     this.wakeup()
   }
 
-  private succeed(b: ProducerBatch, baseOffset: number, logAppendTimeMs: number): void {
+  // The partition's sequence state lives on its queue (one object per partition), created on first use.
+  private seq(tm: IdempotenceManager, q: PartitionQueue): PartitionSequenceState {
+    return (q.sequence ??= tm.partition(q.topic, q.partition))
+  }
+
+  private succeed(b: ProducerBatch, q: PartitionQueue, baseOffset: number, logAppendTimeMs: number): void {
     const d = this.d
     b.inFlight = false
-    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onSuccess(d.idempotence.partition(b.topic, b.partition), b)
+    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onSuccess(this.seq(d.idempotence, q), b)
     if (b.done) return
     d.metrics.recordsSent += b.recordCount
     try {
@@ -400,7 +426,7 @@ export class Sender {
     const info = errorInfo(code)
     if (b.done) {
       // Already expired by the delivery timeout; only the sequence bookkeeping still matters.
-      if (d.idempotence !== null) d.idempotence.onExpired(d.idempotence.partition(b.topic, b.partition), b, q.key)
+      if (d.idempotence !== null) d.idempotence.onExpired(this.seq(d.idempotence, q), b, q.key)
       return
     }
     if (code === MESSAGE_TOO_LARGE && b.recordCount > 1 && b.built !== null && !this.stopped) {
@@ -409,8 +435,15 @@ export class Sender {
     }
     const canRetry = !this.stopped && b.attempts < d.config.retries && now - b.createdMs < d.config.deliveryTimeoutMs
     let action: 'retry' | 'fail' | 'success' | 'fatal'
-    if (d.idempotence !== null && b.baseSequence >= 0) action = d.idempotence.onError(d.idempotence.partition(b.topic, b.partition), b, code, canRetry, q.key)
-    else action = canRetry && info.retriable ? 'retry' : 'fail'
+    let decidedError: Error | undefined
+    if (d.idempotence !== null && b.baseSequence >= 0) {
+      const tm = d.idempotence
+      const s = this.seq(tm, q)
+      const decision = tm.classify(s, b, code, canRetry)
+      tm.apply(s, b, decision, q.key)
+      action = decision.action
+      if (decision.action === 'fail' || decision.action === 'fatal') decidedError = decision.error
+    } else action = canRetry && info.retriable ? 'retry' : 'fail'
 
     if (info.refreshMetadata || code === NETWORK_EXCEPTION) {
       const hint = r?.currentLeader
@@ -425,16 +458,14 @@ export class Sender {
     switch (action) {
       case 'retry': {
         b.attempts++
-        const exp = Math.min(d.config.retryBackoffMaxMs, d.config.retryBackoffMs * 2 ** Math.min(30, b.attempts - 1))
-        // Java's jitter: ±20%.
-        b.retryAtMs = now + Math.min(d.config.retryBackoffMaxMs, exp * (0.8 + Math.random() * 0.4))
+        b.retryAtMs = now + backoffMs(b.attempts, d.config.retryBackoffMs, d.config.retryBackoffMaxMs)
         d.metrics.recordRetries += b.recordCount
         d.logger.debug('retrying batch', { topic: b.topic, partition: b.partition, error: info.name, attempt: b.attempts })
         d.accumulator.reenqueue(q, b, d.idempotence !== null)
         return
       }
       case 'success':
-        this.succeed(b, -1, -1)
+        this.succeed(b, q, -1, -1)
         return
       case 'fatal': {
         const fatal = d.idempotence?.fatalError ?? new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message)
@@ -442,7 +473,7 @@ export class Sender {
         return
       }
       case 'fail': {
-        let err: Error = cause instanceof Error ? cause : new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message)
+        let err: Error = decidedError ?? (cause instanceof Error ? cause : new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}`, message))
         if (code === MESSAGE_TOO_LARGE) err = new KafkaProtocolError(code, `produce to ${b.topic}-${b.partition}: a single record of ${b.sizeInBytes} bytes (batch included) is larger than the topic allows (max.message.bytes)`, message)
         const recordErrors = r?.recordErrors ?? []
         if (recordErrors.length > 0) {
@@ -468,33 +499,11 @@ export class Sender {
       this.failBatch(b, err instanceof Error ? err : new Error(String(err)))
       return
     }
-    const slots = b.detachSlots()
-    const half = Math.ceil(records.length / 2)
-    const parts: ProducerBatch[] = []
-    for (const [from, to] of [[0, half], [half, records.length]] as const) {
-      let capacity = RECORD_BATCH_OVERHEAD
-      for (let i = from; i < to; i++) {
-        const r = records[i]
-        if (r !== undefined) capacity += estimateRecordSize(r.key, r.value, r.headers)
-      }
-      // The first half inherits the buffer-memory reservation of the original batch.
-      const part = new ProducerBatch(b.topic, b.partition, d.format.create(capacity), b.createdMs, parts.length === 0 ? b.reservedBytes : 0)
-      for (let i = from; i < to; i++) {
-        const r = records[i]
-        if (r !== undefined) part.tryAppend(r.timestamp, r.key, r.value, r.headers, slots.callbacks[i] ?? null, slots.resolves[i] ?? null, slots.rejects[i] ?? null)
-      }
-      part.full = true
-      part.id = b.id
-      part.attempts = b.attempts
-      parts.push(part)
-    }
-    d.accumulator.incomplete.delete(b)
-    for (const part of parts) d.accumulator.incomplete.add(part)
+    const parts = splitBatch(b, records, d.format)
     const tm = d.idempotence
-    if (tm !== null && b.baseSequence >= 0) tm.replaceSplit(tm.partition(b.topic, b.partition), b, parts)
-    // Back in the queue in order: by sequence with idempotence, else at the front.
-    if (tm !== null && b.baseSequence >= 0) for (const part of parts) d.accumulator.reenqueue(q, part, true)
-    else for (let i = parts.length - 1; i >= 0; i--) d.accumulator.reenqueue(q, parts[i] as ProducerBatch, false)
+    const sequenced = tm !== null && b.baseSequence >= 0
+    if (sequenced) tm.replaceSplit(this.seq(tm, q), b, parts)
+    d.accumulator.splitAndReenqueue(q, b, parts, sequenced)
     d.metrics.batchSplits++
     d.logger.debug('split a batch the broker found too large', { topic: b.topic, partition: b.partition, records: records.length })
   }
@@ -506,22 +515,10 @@ export class Sender {
   private expire(now: number): number {
     const d = this.d
     const limit = d.config.deliveryTimeoutMs
-    let next = Infinity
-    let expired = 0
-    for (const q of d.accumulator.nonEmpty) {
-      while (q.batches.length > 0) {
-        const b = q.batches[0] as ProducerBatch
-        if (now - b.createdMs < limit) {
-          next = Math.min(next, b.createdMs + limit)
-          break
-        }
-        q.batches.shift()
-        this.expireBatch(q, b, now)
-        expired++
-      }
-      // Later batches of the queue are younger; only the head bounds the next expiry.
-      if (q.batches.length === 0) d.accumulator.nonEmpty.delete(q)
-    }
+    const queued = d.accumulator.expiredBatches(now, limit)
+    let next = queued.nextMs
+    let expired = queued.expired.length
+    for (const [q, b] of queued.expired) this.expireBatch(q, b, now)
     for (const req of this.inFlight) {
       for (let i = 0; i < req.batches.length; i++) {
         const b = req.batches[i] as ProducerBatch
@@ -538,7 +535,9 @@ export class Sender {
 
   private expireBatch(q: PartitionQueue, b: ProducerBatch, now: number): void {
     const d = this.d
-    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onExpired(d.idempotence.partition(b.topic, b.partition), b, q.key)
+    // Its request may still be writing the batch's bytes: keep them reserved until it ends.
+    if (b.inFlight) b.releaseWhenRequestEnds = true
+    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onExpired(this.seq(d.idempotence, q), b, q.key)
     const where = b.inFlight ? 'while awaiting the broker response' : b.attempts > 0 ? 'while waiting to be retried' : 'before it could be sent'
     this.failBatch(b, new TimeoutError('deliveryTimeoutMs', d.config.deliveryTimeoutMs, `expiring ${b.recordCount} record(s) for ${b.topic}-${b.partition}: ${now - b.createdMs} ms passed since batch creation ${where}`))
   }
@@ -548,7 +547,7 @@ export class Sender {
     const tm = d.idempotence
     if (tm === null || this.initInProgress) return
     this.initInProgress = true
-    const backoff = (attempt: number): number => Math.min(d.config.retryBackoffMaxMs, d.config.retryBackoffMs * 2 ** Math.min(30, attempt - 1))
+    const backoff = (attempt: number): number => backoffMs(attempt, d.config.retryBackoffMs, d.config.retryBackoffMaxMs)
     tm.ensureProducerId((id, epoch) => d.transport.initProducerId(id, epoch), backoff, (err) => err instanceof NetworkError && err.retriable).then(
       () => {
         this.initInProgress = false
@@ -570,11 +569,7 @@ export class Sender {
   failEverything(err: Error): void {
     const d = this.d
     for (const req of this.inFlight) for (const b of req.batches) this.failBatch(b, err)
-    for (const q of d.accumulator.nonEmpty) {
-      for (const b of q.batches) this.failBatch(b, err)
-      q.batches.length = 0
-    }
-    d.accumulator.nonEmpty.clear()
+    for (const b of d.accumulator.drainAll()) this.failBatch(b, err)
     for (const b of [...d.accumulator.incomplete]) this.failBatch(b, err)
     d.onBatchesCompleted()
   }

@@ -1,8 +1,14 @@
+/** Key and value serializers: the built-in ones and the type of a custom one. */
+import type { HeaderPair } from './transport.js'
+
 /**
  * Serializers turn a caller's key or value into bytes (Java `key.serializer` / `value.serializer`).
- * A serializer returns `null` for a null record key/value (a tombstone when it is the value).
+ * A serializer returns `null` for a null record key/value (a tombstone when it is the value). It
+ * may return a promise (e.g. a schema-registry lookup): the producer keeps send order across such
+ * records. `headers` is the record's header list, which the serializer may append to. A serializer
+ * that throws or rejects fails that record's send with `SerializationError`.
  */
-export type Serializer<T> = (data: T, topic: string) => Buffer | null
+export type Serializer<T> = (data: T, topic: string, headers: HeaderPair[]) => Buffer | null | Promise<Buffer | null>
 
 /** Bytes as the producer stores them: `null`, or a Buffer (strings are encoded as UTF-8 once). */
 export type Bytes = Buffer | null

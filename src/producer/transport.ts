@@ -26,6 +26,8 @@ export interface TopicInfo {
   topic: string
   errorCode: number
   partitions: PartitionInfo[]
+  /** KIP-516 topic id (Metadata v10+), when known: a recreated topic restarts its leader epochs. */
+  topicId?: string
 }
 
 /** A Metadata response, reduced to what the producer uses. */
@@ -95,8 +97,11 @@ export interface ProducerTransport {
   produce(nodeId: number, data: ProduceData): Promise<ProduceResult | null>
   /** InitProducerId (non-transactional) from any broker; `producerId`/`epoch` -1 for a new id (KIP-360 otherwise). */
   initProducerId(producerId: bigint, producerEpoch: number): Promise<InitProducerIdResult>
-  /** Tells the network layer about brokers learned from metadata or KIP-951 hints. */
-  updateBrokers(brokers: BrokerAddress[]): void
+  /**
+   * Tells the network layer about brokers: `complete` for a full Metadata response (the list
+   * replaces what is known; departed brokers are forgotten), otherwise KIP-951 hints merged in.
+   */
+  updateBrokers(brokers: BrokerAddress[], complete?: boolean): void
   /** Closes every connection. */
   close(): Promise<void>
 }

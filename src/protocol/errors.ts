@@ -5,9 +5,10 @@
  * - {@link KafkaProtocolError}: a well-formed response carrying a non-zero Kafka `error_code`.
  * - {@link NotImplementedError}: a feature kafka-wire deliberately does not support yet.
  */
+import { KafkaWireError } from '../errors.js'
 
 /** Thrown when bytes cannot be decoded: names the field (Kafka JSON spec path) and byte offset. */
-export class ProtocolError extends Error {
+export class ProtocolError extends KafkaWireError {
   /** Field path, e.g. `topic_data[0].partition_data[0].records`. */
   readonly field: string
   /** Byte offset in the buffer being read, or -1 if unknown. */
@@ -23,7 +24,7 @@ export class ProtocolError extends Error {
 }
 
 /** Thrown for features kafka-wire does not implement, so nothing silently pretends to work. */
-export class NotImplementedError extends Error {
+export class NotImplementedError extends KafkaWireError {
   /** @param what the missing feature */
   constructor(what: string) {
     super(`not implemented: ${what}`)
@@ -202,13 +203,13 @@ export function errorInfo(code: number): KafkaErrorInfo {
 }
 
 /** A Kafka `error_code` returned by a broker, with the table's classification. */
-export class KafkaProtocolError extends Error {
+export class KafkaProtocolError extends KafkaWireError {
   /** The wire error code. */
   readonly code: number
   /** Kafka's name for it, e.g. `UNKNOWN_TOPIC_OR_PARTITION`. */
   readonly errorName: string
   /** Whether retrying may succeed. */
-  readonly retriable: boolean
+  override readonly retriable: boolean
   /** Whether the client should refresh metadata before retrying. */
   readonly refreshMetadata: boolean
 

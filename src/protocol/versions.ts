@@ -1,3 +1,4 @@
+import { KafkaWireError } from '../errors.js'
 import type { ApiDefinition } from './api.js'
 
 /** A version range a broker advertises for one API in its ApiVersions response. */
@@ -9,7 +10,7 @@ export interface VersionRange {
 }
 
 /** Thrown when kafka-wire and a broker share no version of an API. */
-export class UnsupportedApiVersionError extends Error {
+export class UnsupportedApiVersionError extends KafkaWireError {
   /** The API's Kafka name. */
   readonly apiName: string
   /** The API key. */

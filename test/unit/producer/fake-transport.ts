@@ -58,7 +58,10 @@ export class FakeTransport implements ProducerTransport {
     return next ?? { errorCode: 0, producerId: 1000n, producerEpoch: 0, throttleTimeMs: 0 }
   }
 
-  updateBrokers(brokers: BrokerAddress[]): void {
+  /** Each call: the brokers and whether they were a complete list. */
+  readonly brokerUpdates: Array<{ brokers: BrokerAddress[]; complete: boolean }> = []
+  updateBrokers(brokers: BrokerAddress[], complete = false): void {
+    this.brokerUpdates.push({ brokers, complete })
     this.brokersSeen = brokers
   }
 

@@ -1,30 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { IdempotenceManager, incrementSequence } from '../../../src/producer/idempotence.js'
 import { ProducerBatch } from '../../../src/producer/producer-batch.js'
-import { ProducerFencedError } from '../../../src/index.js'
-import type { BatchBuilder } from '../../../src/producer/transport.js'
+import { DeliveryOutcomeUnknownError, ProducerFencedError } from '../../../src/index.js'
+import { testBatch } from './helpers.js'
 
-function builder(): BatchBuilder {
-  let n = 0
-  return {
-    tryAppend: () => {
-      n++
-      return true
-    },
-    get recordCount() {
-      return n
-    },
-    get sizeInBytes() {
-      return n * 10
-    },
-  }
-}
-
-function batch(records: number): ProducerBatch {
-  const b = new ProducerBatch('t', 0, builder(), Date.now(), 100)
-  for (let i = 0; i < records; i++) b.tryAppend(0, null, null, null, null, null, null)
-  return b
-}
+const batch = testBatch
 
 function ready(): IdempotenceManager {
   const m = new IdempotenceManager()
@@ -65,14 +45,19 @@ describe('IdempotenceManager', () => {
     expect(m.canDrain(q, qb)).toBe(true)
   })
 
-  it('OUT_OF_ORDER_SEQUENCE_NUMBER for a batch below an acknowledged sequence completes it as written', () => {
+  it('OUT_OF_ORDER_SEQUENCE_NUMBER for a batch below an acknowledged sequence fails it as outcome unknown, never success', () => {
     const m = ready()
     const s = m.partition('t', 0)
     const [a, b] = [batch(3), batch(3)]
     m.assignSequence(s, a)
     m.assignSequence(s, b)
-    m.onSuccess(s, b) // seq 3-5 acknowledged: the broker had appended seq 0-2 first
-    expect(m.onError(s, a, 45, true, KEY)).toBe('success')
+    // seq 3-5 acknowledged: the broker may have accepted them as the first batch of a producer it had
+    // no state for (ProducerAppendInfo.checkSequence), so nothing proves seq 0-2 were written.
+    m.onSuccess(s, b)
+    const d = m.classify(s, a, 45, true)
+    expect(d.action).toBe('fail')
+    expect(d.action === 'fail' ? d.error : undefined).toBeInstanceOf(DeliveryOutcomeUnknownError)
+    expect(m.onError(s, a, 45, true, KEY)).toBe('fail')
     expect(s.inFlight).toEqual([])
     expect(m.epochBumpRequired).toBe(false)
   })

@@ -453,7 +453,9 @@ describe('Producer idempotence (scripted transport)', () => {
     t.onProduce = (req) => (n++ === 0 ? t.ok(req, () => ({ errorCode: 7 })) : t.ok(req)) // REQUEST_TIMED_OUT once
     const p = make(t, { lingerMs: 0, retryBackoffMs: 20, partitioner: () => 0 })
     const a = p.send({ topic: 'a', value: 'first' })
-    await sleep(5)
+    // "second" must go into a later batch: wait until "first" was drained (not a fixed sleep: on a
+    // loaded machine InitProducerId and metadata may take longer than a few ms).
+    await until(() => t.requests.length > 0)
     const b = p.send({ topic: 'a', value: 'second' })
     await Promise.all([a, b])
     const order = t.requests.flatMap((r) => r.batches.map((x) => [Buffer.from(x.batch.records?.[0]?.value ?? []).toString(), x.batch.baseSequence]))
