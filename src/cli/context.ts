@@ -6,6 +6,7 @@ import { DumpPrinter } from './dump/printer.js'
 import { UsageError } from './errors.js'
 import { type CliIo, type Style, colorEnabled, makeStyle } from './io.js'
 import { ensureLocalBroker, stateDir } from './local-broker.js'
+import { type CliSecurity, cliSecurity } from './security-options.js'
 
 /** Default `client_id` of CLI requests. */
 export const DEFAULT_CLIENT_ID = 'kafka-wire-cli'
@@ -27,6 +28,12 @@ export interface Context {
   readonly stateDir: string
   /** `-b` servers, or the local broker's (started if needed, saying so on stderr). */
   bootstrap(): Promise<string[]>
+  /**
+   * Security of every connection the command makes (its own and the producer's), from the `-X`
+   * security settings and `KAFKA_WIRE_SASL_PASSWORD`; parsed once, on first use.
+   * @throws UsageError naming a bad security setting
+   */
+  security(): CliSecurity
   /** A progress or info line on stderr. */
   info(line: string): void
   /** Runs another command line (used by `dump`); resolves with its exit code. */
@@ -48,6 +55,7 @@ export function makeContext(
   const dir = stateDir(str(values, 'state-dir'), io.env)
   const dump = bool(values, 'dump') ? new DumpPrinter({ out: io.stdout, style, lookup: apiByKey, ...dumpFilter(values, command) }) : undefined
   const bootstrapFlag = str(values, 'bootstrap')
+  let security: CliSecurity | undefined
   return {
     command,
     io,
@@ -61,6 +69,10 @@ export function makeContext(
     async bootstrap() {
       if (bootstrapFlag !== undefined) return parseBootstrap(bootstrapFlag, command)
       return ensureLocalBroker(dir, io)
+    },
+    security() {
+      security ??= cliSecurity(strs(values, 'config'), command, io.env)
+      return security
     },
     info(line) {
       io.stderr.write(`${line}\n`)

@@ -30,9 +30,8 @@ const NOT_FROM_CLI: Readonly<Record<string, string>> = {
 
 /**
  * Security keys (`security.protocol`, `sasl.*`, `ssl.*`) are not producer options of this table:
- * they go to the security layer. Hook: `src/cli/security-options.ts` (the security work) will turn
- * them into connection options; until then a command that receives any refuses them with
- * `NotImplementedError` (see {@link JavaOptions.security}).
+ * they go to the security layer (`src/cli/security-options.ts` `cliSecurity`, through
+ * `Context.security()`), which makes both the producer's `ssl`/`sasl` and the CLI's own connections' options.
  */
 export function isSecurityKey(key: string): boolean {
   return key === 'security.protocol' || key.startsWith('sasl.') || key.startsWith('ssl.')
@@ -102,7 +101,8 @@ export function parseJavaOptions(items: readonly string[], command: string): Jav
   const levels = new Map<string, number>()
   for (const item of items) {
     const eq = item.indexOf('=')
-    if (eq <= 0) throw new UsageError(`-X needs key=value, got '${item}'`, command)
+    // A security item without '=' may be a password typed with another separator: never echo it.
+    if (eq <= 0) throw new UsageError(`-X needs key=value, got ${/^\s*(sasl|ssl)\./.test(item) ? 'a security item without =' : `'${item}'`}`, command)
     const key = item.slice(0, eq).trim()
     const text = item.slice(eq + 1)
     if (isSecurityKey(key)) {

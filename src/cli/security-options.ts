@@ -5,7 +5,12 @@
  */
 import { readFileSync } from 'node:fs'
 import type { SaslOptions, SslOptions } from '../network/security-options.js'
+import type { Authenticator } from '../network/authenticator.js'
+import type { SocketFactory } from '../network/connection.js'
+import { saslAuthenticator } from '../network/sasl/authenticate.js'
+import { tlsSocketFactory } from '../network/tls.js'
 import { UsageError } from './errors.js'
+import { isSecurityKey } from './java-options.js'
 
 /** The environment variable read for `sasl.password` when it is not given. */
 export const SASL_PASSWORD_ENV = 'KAFKA_WIRE_SASL_PASSWORD'
@@ -92,4 +97,84 @@ export function securityOptionsFromSettings(
   if (password === undefined || password === '') throw new UsageError(`-X sasl.mechanism=${upper} needs a password: -X sasl.password or the ${SASL_PASSWORD_ENV} environment variable`)
   out.sasl = { mechanism, username, password }
   return out
+}
+
+/**
+ * What a CLI command's connections need for security: the producer options, and the TLS socket
+ * factory and SASL authenticator of the CLI's own raw connections. Both are made by the same
+ * network-layer functions the producer's transport uses (`tlsSocketFactory`, `saslAuthenticator`),
+ * so the CLI and the library connect the same way.
+ */
+export interface CliSecurity {
+  /** `ssl` / `sasl` for the producer (both absent for PLAINTEXT). */
+  readonly producer: SecurityProducerOptions
+  /** For `Connection` options: absent for PLAINTEXT. */
+  readonly socketFactory?: SocketFactory
+  /** For `Connection` options: absent without SASL. */
+  readonly authenticator?: Authenticator
+}
+
+/**
+ * Builds the {@link CliSecurity} of a command from its raw `-X key=value` items: only the security
+ * keys (`security.protocol`, `sasl.*`, `ssl.*`) are read (the producer's `-X` table checks the
+ * others). An unknown security key is a {@link UsageError} naming the key, never its value (a
+ * mistyped `sasl.pasword=...` must not echo the password, nor be silently ignored). Later items win.
+ * @throws UsageError naming the bad setting
+ */
+export function cliSecurity(
+  items: readonly string[],
+  command: string,
+  env: Readonly<Record<string, string | undefined>>,
+  read?: FileReader,
+): CliSecurity {
+  const settings: Record<string, string> = {}
+  for (const item of items) {
+    const eq = item.indexOf('=')
+    if (eq <= 0) continue // parseJavaOptions or securityOnly reports it
+    const key = item.slice(0, eq).trim()
+    if (!isSecurityKey(key)) continue
+    if (!SECURITY_SETTING_NAMES.includes(key)) throw new UsageError(`-X ${key}: unknown security setting; known: ${SECURITY_SETTING_NAMES.join(', ')}`, command)
+    settings[key] = item.slice(eq + 1)
+  }
+  let producer: SecurityProducerOptions
+  try {
+    producer = securityOptionsFromSettings(settings, env, read)
+  } catch (err) {
+    // Add the command's --help hint (the builder has no command name).
+    if (err instanceof UsageError) throw new UsageError(err.message.replace(/ \(see: kafka-wire --help\)$/, ''), command)
+    throw err
+  }
+  return {
+    producer,
+    ...(producer.ssl !== undefined ? { socketFactory: tlsSocketFactory(producer.ssl) } : {}),
+    ...(producer.sasl !== undefined ? { authenticator: saslAuthenticator(producer.sasl) } : {}),
+  }
+}
+
+/** The `-X` flag of commands that take only security settings (`metadata`, `api-versions`). */
+export const SECURITY_FLAGS = {
+  config: {
+    type: 'string',
+    short: 'X',
+    multiple: true,
+    valueName: 'key=value',
+    description:
+      'a security setting: security.protocol, sasl.mechanism, sasl.username, sasl.password, ssl.ca.location, ' +
+      'ssl.certificate.location, ssl.key.location (the password is best given in KAFKA_WIRE_SASL_PASSWORD)',
+  },
+} as const
+
+/**
+ * For commands that take `-X` only for security (`metadata`, `api-versions`): any other key is a
+ * {@link UsageError} naming it (producer options mean nothing there).
+ * @throws UsageError naming the first non-security key or malformed item
+ */
+export function securityOnly(items: readonly string[], command: string): void {
+  for (const item of items) {
+    const eq = item.indexOf('=')
+    // The item may be `sasl.password` without '=': name only what precedes a value.
+    if (eq <= 0) throw new UsageError(`-X needs key=value (got an item without '=')`, command)
+    const key = item.slice(0, eq).trim()
+    if (!isSecurityKey(key)) throw new UsageError(`-X ${key}: ${command} takes only security settings (${SECURITY_SETTING_NAMES.join(', ')})`, command)
+  }
 }

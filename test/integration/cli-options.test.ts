@@ -68,10 +68,10 @@ describe('kafka-wire --help and exit codes (subprocess)', () => {
     expect(r.stderr).toMatch(/-X batch\.size: invalid option batchSize: must be at least 0/)
   })
 
-  it('security keys are refused as not implemented yet (exit 1), not as unknown', async () => {
+  it('security keys go to the security layer: an incomplete setting exits 2 naming what is missing, before any connection', async () => {
     const r = await cli(['produce', '-b', '127.0.0.1:1', '-t', 'x', '-X', 'security.protocol=SASL_SSL'])
-    expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/not implemented: -X security\.protocol: security options are not supported by the CLI yet/)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^kafka-wire: -X security\.protocol=SASL_SSL needs -X sasl\.mechanism .*\(see: kafka-wire produce --help\)\n$/)
   })
 })
 

@@ -2,12 +2,13 @@
 import type { Connection } from '../../network/connection.js'
 import { apiName } from '../api-names.js'
 import { apiByKey } from '../apis.js'
-import { bool } from '../args.js'
+import { bool, strs } from '../args.js'
 import { connectAny, connectTo, fetchMetadata } from '../client.js'
 import type { Command } from '../command.js'
 import type { Context } from '../context.js'
 import { EXIT_OK } from '../errors.js'
 import { table } from '../table.js'
+import { SECURITY_FLAGS, securityOnly } from '../security-options.js'
 
 function versionsTable(ctx: Context, conn: Connection, onlyUsed: boolean): string {
   const rows: string[][] = []
@@ -32,16 +33,20 @@ function versionsTable(ctx: Context, conn: Connection, onlyUsed: boolean): strin
 export const apiVersionsCommand: Command = {
   name: 'api-versions',
   summary: 'table of the API versions each broker supports and the ones kafka-wire negotiates',
-  usage: 'kafka-wire api-versions [-b HOST:PORT] [--used]',
+  usage: 'kafka-wire api-versions [-b HOST:PORT] [--used] [-X security.setting=value ...]',
   description:
     'Connects to every broker of the cluster, runs the ApiVersions handshake (KIP-511) and prints, per API,\n' +
     "the broker's version range, kafka-wire's range and the version kafka-wire will use (the highest in both).",
   flags: {
     used: { type: 'boolean', description: 'only the APIs kafka-wire implements' },
+    ...SECURITY_FLAGS,
   },
   maxPositionals: 0,
-  examples: ['kafka-wire api-versions -b 127.0.0.1:9092', 'kafka-wire api-versions --used --dump'],
+  examples: ['kafka-wire api-versions -b 127.0.0.1:9092', 'kafka-wire api-versions --used --dump', 'kafka-wire api-versions -b broker:9094 -X security.protocol=SSL -X ssl.ca.location=ca.pem'],
   async run(ctx) {
+    // Check the security settings before a broker is touched (or started).
+    securityOnly(strs(ctx.values, 'config'), ctx.command)
+    ctx.security()
     const servers = await ctx.bootstrap()
     const bootstrap = await connectAny(ctx, servers)
     try {

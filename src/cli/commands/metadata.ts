@@ -5,21 +5,26 @@ import { connectAny, fetchMetadata } from '../client.js'
 import type { Command } from '../command.js'
 import { CliError, EXIT_OK } from '../errors.js'
 import { table } from '../table.js'
+import { SECURITY_FLAGS, securityOnly } from '../security-options.js'
 
 /** `kafka-wire metadata`. */
 export const metadataCommand: Command = {
   name: 'metadata',
   summary: 'tables of brokers, topics, partitions, leaders and in-sync replicas',
-  usage: 'kafka-wire metadata [-b HOST:PORT] [-t TOPIC ...] [--internal]',
+  usage: 'kafka-wire metadata [-b HOST:PORT] [-t TOPIC ...] [--internal] [-X security.setting=value ...]',
   description: 'Sends one Metadata request and prints the cluster: its brokers (the controller starred), then each topic\'s partitions.',
   flags: {
     topic: { type: 'string', short: 't', multiple: true, valueName: 'TOPIC', description: 'describe only this topic (an error if it does not exist)' },
     internal: { type: 'boolean', description: 'include internal topics (__consumer_offsets, ...)' },
+    ...SECURITY_FLAGS,
   },
   maxPositionals: 0,
-  examples: ['kafka-wire metadata -b 127.0.0.1:9092', 'kafka-wire metadata -t orders --dump'],
+  examples: ['kafka-wire metadata -b 127.0.0.1:9092', 'kafka-wire metadata -t orders --dump', 'KAFKA_WIRE_SASL_PASSWORD=... kafka-wire metadata -b broker:9095 -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=PLAIN -X sasl.username=alice'],
   async run(ctx) {
     const topics = strs(ctx.values, 'topic')
+    // Check the security settings before a broker is touched (or started).
+    securityOnly(strs(ctx.values, 'config'), ctx.command)
+    ctx.security()
     const servers = await ctx.bootstrap()
     const conn = await connectAny(ctx, servers)
     let metadata

@@ -7,7 +7,7 @@ import { bool, int, str, strs } from '../args.js'
 import { connectAny } from '../client.js'
 import type { Command } from '../command.js'
 import type { Context } from '../context.js'
-import { CliError, EXIT_FAILURE, EXIT_OK, NotImplementedError, UsageError } from '../errors.js'
+import { CliError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js'
 import { applyJavaOptions, parseJavaOptions } from '../java-options.js'
 import { parseJsonRecord } from '../json-records.js'
 import { type CliProducerOptions, type CliRecord, cliLogger, runProducer, summaryLines } from '../produce-run.js'
@@ -104,8 +104,10 @@ export function producerOptions(ctx: Context, servers: string[]): CliProducerOpt
     options.requestTimeoutMs = Math.min(30_000, options.deliveryTimeoutMs)
   }
   const x = parseJavaOptions(strs(ctx.values, 'config'), ctx.command)
-  // Hook for src/cli/security-options.ts (security work): it will turn these into connection options.
-  if (x.security.length > 0) throw new NotImplementedError(`-X ${x.security.map(([k]) => k).join(', -X ')}: security options are not supported by the CLI yet`)
+  // Security settings: the same ones the CLI's own connections use (Context.security).
+  const { ssl, sasl } = ctx.security().producer
+  if (ssl !== undefined) options.ssl = ssl
+  if (sasl !== undefined) options.sasl = sasl
   return applyJavaOptions(options, x, ctx.command)
 }
 
@@ -123,7 +125,10 @@ export const PRODUCER_FLAGS = {
     short: 'X',
     multiple: true,
     valueName: 'key=value',
-    description: 'any producer option by its Java name (e.g. -X linger.ms=20 -X compression.type=zstd); applied after the flags above',
+    description:
+      'any producer option by its Java name (e.g. -X linger.ms=20 -X compression.type=zstd), applied after the flags above; ' +
+      'or a security setting (security.protocol, sasl.mechanism, sasl.username, sasl.password, ssl.ca.location, ' +
+      'ssl.certificate.location, ssl.key.location; the password is best given in KAFKA_WIRE_SASL_PASSWORD)',
   },
 } as const
 
@@ -161,6 +166,7 @@ export const produceCommand: Command = {
     'kafka-wire produce -t demo --count 1000 -X linger.ms=20 -X compression.type=zstd -X compression.zstd.level=6',
     'kafka-wire produce -t demo --count 100000 --size 100 --compression lz4',
     'echo hi | kafka-wire produce -t demo --dump --no-idempotence',
+    'KAFKA_WIRE_SASL_PASSWORD=... kafka-wire produce -b broker:9096 -t demo --count 10 -X security.protocol=SASL_SSL -X sasl.mechanism=SCRAM-SHA-512 -X sasl.username=alice -X ssl.ca.location=ca.pem',
   ],
   async run(ctx) {
     const topic = str(ctx.values, 'topic')
