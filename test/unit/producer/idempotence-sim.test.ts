@@ -32,6 +32,8 @@ class SimBroker {
     const partitions: PartitionResult[] = []
     for (const { partition, batch } of req.batches) {
       const base: PartitionResult = { partition, errorCode: 0, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: 0n, errorMessage: null, recordErrors: [], currentLeader: null }
+      // A broker that is not the leader refuses before any append (core Partition.appendRecordsToLeader:
+      // no local leader log -> NotLeaderOrFollowerException, NOT_LEADER_OR_FOLLOWER 6): nothing is written.
       if (notLeader(partition)) {
         partitions.push({ ...base, errorCode: 6 })
         continue
