@@ -334,9 +334,8 @@ export interface ProducerMetricsSnapshot {
 }
 
 /**
- * The mutable sensors behind `producer.metrics()`. The counters (`recordsSent += n`, `requests++`)
- * are accessors over windowed meters so the sender's existing call sites record rates as they are;
- * the `record*` methods add what Java records per topic, per broker and per batch.
+ * The mutable sensors behind `producer.metrics()`: the `count*` methods feed the producer-wide
+ * windowed meters, the `record*` methods what Java records per topic, per broker and per batch.
  */
 export class ProducerMetrics {
   private readonly config: MetricConfig
@@ -384,40 +383,25 @@ export class ProducerMetrics {
     this.compressionRate = stat()
   }
 
-  /** Records acknowledged (Java `record-send`); `+= n` records n now. */
-  get recordsSent(): number {
-    return this.sent.total
+  /** `n` records acknowledged (Java `record-send`). */
+  countSent(n: number): void {
+    this.sent.record(n)
   }
-  set recordsSent(v: number) {
-    this.sent.record(v - this.sent.total)
+  /** `n` records failed (Java `record-error`). */
+  countErrors(n: number): void {
+    this.errors.record(n)
   }
-  /** Records failed (Java `record-error`). */
-  get recordErrors(): number {
-    return this.errors.total
+  /** `n` records retried (Java `record-retry`). */
+  countRetries(n: number): void {
+    this.retries.record(n)
   }
-  set recordErrors(v: number) {
-    this.errors.record(v - this.errors.total)
+  /** One batch split after MESSAGE_TOO_LARGE (Java `batch-split`). */
+  countSplit(): void {
+    this.splits.record(1)
   }
-  /** Records retried (Java `record-retry`). */
-  get recordRetries(): number {
-    return this.retries.total
-  }
-  set recordRetries(v: number) {
-    this.retries.record(v - this.retries.total)
-  }
-  /** Batches split after MESSAGE_TOO_LARGE (Java `batch-split`). */
-  get batchSplits(): number {
-    return this.splits.total
-  }
-  set batchSplits(v: number) {
-    this.splits.record(v - this.splits.total)
-  }
-  /** Produce requests sent. */
-  get requests(): number {
-    return this.requestMeter.total
-  }
-  set requests(v: number) {
-    this.requestMeter.record(v - this.requestMeter.total)
+  /** One Produce request sent. */
+  countRequest(): void {
+    this.requestMeter.record(1)
   }
 
   private topic(name: string): TopicMetrics {

@@ -234,7 +234,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
   }
 
   private failEarly(err: Error, callback: SendCallback | null, reject: ((e: Error) => void) | null): void {
-    this.metricsState.recordErrors++
+    this.metricsState.countErrors(1)
     this.logger.debug('send rejected', { error: err })
     if (this.interceptors.hasAck) this.interceptors.onAcknowledgement(null, err)
     if (callback !== null) {

@@ -291,7 +291,7 @@ export class Sender {
     this.inFlight.add(req)
     if (this.guaranteeOrder) for (const q of queues) this.muted.add(q)
     this.inFlightPerNode.set(nodeId, (this.inFlightPerNode.get(nodeId) ?? 0) + 1)
-    d.metrics.requests++
+    d.metrics.countRequest()
     d.metrics.recordsPerRequest.record(records)
     if (channels.requestSent.hasSubscribers) channels.requestSent.publish({ nodeId, batches: batches.length, records, bytes })
     let p: Promise<ProduceResult | null>
@@ -400,7 +400,7 @@ export class Sender {
     b.inFlight = false
     if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onSuccess(this.seq(d.idempotence, q), b)
     if (b.done) return
-    d.metrics.recordsSent += b.recordCount
+    d.metrics.countSent(b.recordCount)
     try {
       b.succeed(baseOffset, logAppendTimeMs, d.listener)
     } finally {
@@ -413,7 +413,7 @@ export class Sender {
     const d = this.d
     b.inFlight = false
     if (b.done) return
-    d.metrics.recordErrors += b.recordCount
+    d.metrics.countErrors(b.recordCount)
     try {
       b.fail(err, d.listener, errorFor)
     } finally {
@@ -460,7 +460,7 @@ export class Sender {
       case 'retry': {
         b.attempts++
         b.retryAtMs = now + backoffMs(b.attempts, d.config.retryBackoffMs, d.config.retryBackoffMaxMs)
-        d.metrics.recordRetries += b.recordCount
+        d.metrics.countRetries(b.recordCount)
         d.logger.debug('retrying batch', { topic: b.topic, partition: b.partition, error: info.name, attempt: b.attempts })
         d.accumulator.reenqueue(q, b, d.idempotence !== null)
         return
@@ -506,7 +506,7 @@ export class Sender {
     const sequenced = tm !== null && b.baseSequence >= 0
     if (sequenced) tm.replaceSplit(this.seq(tm, q), b, parts)
     d.accumulator.splitAndReenqueue(q, b, parts, sequenced)
-    d.metrics.batchSplits++
+    d.metrics.countSplit()
     d.logger.debug('split a batch the broker found too large', { topic: b.topic, partition: b.partition, records: records.length })
   }
 

@@ -52,7 +52,7 @@ describe('windowed metrics (Java SampledStat, 2 samples of 30 s)', () => {
   it('a rate reflects the window, not the time since start (Java counts at least samples-1 full windows)', () => {
     let now = 0
     const m = new ProducerMetrics(DEFAULT_METRIC_CONFIG, () => now)
-    m.recordsSent += 60
+    m.countSent(60)
     now = 1_000
     // One busy second reads as 60 records over 31 s (1 s + one full window), as Java's Rate.windowSize does.
     expect(m.snapshot(gauges)['record-send-rate']).toBeCloseTo(60 / 31, 9)
@@ -65,13 +65,13 @@ describe('windowed metrics (Java SampledStat, 2 samples of 30 s)', () => {
     expect(idle['record-send-total']).toBe(60)
   })
 
-  it('counters keep the sender call sites (+=, ++) and feed rates; averages and maxima forget old samples', () => {
+  it('counters feed totals and rates; averages and maxima forget old samples', () => {
     let now = 0
     const m = new ProducerMetrics(DEFAULT_METRIC_CONFIG, () => now)
-    m.requests++
-    m.recordErrors += 2
-    m.recordRetries += 3
-    m.batchSplits++
+    m.countRequest()
+    m.countErrors(2)
+    m.countRetries(3)
+    m.countSplit()
     m.requestLatency.record(10)
     m.requestLatency.record(30)
     const s = m.snapshot(gauges)
