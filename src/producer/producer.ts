@@ -317,10 +317,11 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     const sticky = partition < 0
     const p = sticky ? acc.sticky(topic).current(t.numPartitions, t.available) : partition
     const q = acc.queue(topic, p)
+    const before = sticky ? openBatchBytes(q) : 0
     const r = acc.append(q, timestamp, key, value, headers, size, nowMs, callback, resolve, reject)
     if (r === null) return false
     if (r.batch !== null) this.onBatchCreated(r, nowMs)
-    if (sticky) this.afterStickyAppend(t, q, p, size)
+    if (sticky) this.afterStickyAppend(t, q, p, appendedBytes(q, r, before))
     return true
   }
 
@@ -331,6 +332,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     else this.sender.wakeAt(nowMs + this.config.lingerMs)
   }
 
+  /** `bytes`: what the append grew the partition's batches by (see {@link appendedBytes}). */
   private afterStickyAppend(t: TopicMetadata, q: PartitionQueue, p: number, size: number): void {
     const last = q.batches[q.batches.length - 1]
     this.accumulator.sticky(q.topic).update(p, size, last === undefined || last.full, t.numPartitions, t.available)
@@ -413,9 +415,10 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     const p = partition < 0 ? this.accumulator.sticky(s.topic).current(t.numPartitions, t.available) : partition
     const q = this.accumulator.queue(s.topic, p)
     const now = Date.now()
+    const before = openBatchBytes(q)
     const r = this.accumulator.append(q, s.timestamp, s.key, s.value, s.headers, s.size, now, s.callback, s.resolve, s.reject, bytes)
     if (r !== null && r.batch !== null) this.onBatchCreated(r, now)
-    if (partition < 0) this.afterStickyAppend(t, q, p, s.size)
+    if (r !== null && partition < 0) this.afterStickyAppend(t, q, p, appendedBytes(q, r, before))
   }
 
   /**
@@ -576,4 +579,20 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       metadataAgeMs: this.metadata.ageMs(),
     })
   }
+}
+
+/** Bytes of the partition's open batch so far (0 when none). */
+function openBatchBytes(q: PartitionQueue): number {
+  return q.openBatch?.sizeInBytes ?? 0
+}
+
+/**
+ * What one append added to the partition, counted like Java's RecordAccumulator for the sticky
+ * partitioner: the open batch's growth, or a new batch's whole size (header included,
+ * `appendNewBatch` → `batch.estimatedSizeInBytes()`). Not the record's upper-bound estimate, which
+ * would switch partitions after fewer bytes than Java.
+ */
+function appendedBytes(q: PartitionQueue, r: AppendResult, before: number): number {
+  if (r.batch !== null) return r.batch.sizeInBytes
+  return openBatchBytes(q) - before
 }
