@@ -18,8 +18,13 @@ const SEEDS = (process.env.MALFORMED_SEEDS ?? '1,2,3,4').split(',').map(Number)
 const ITERATIONS = Number(process.env.MALFORMED_ITERATIONS ?? 30)
 const TOPIC = `malformed-${process.pid}-${Date.now()}`
 
-/** RSS growth allowed over the CI run (100,000-partition Metadata responses included). */
-const RSS_GROWTH_LIMIT = 192 * 1024 * 1024
+/**
+ * Growth of memory still reachable after a full GC, allowed over the CI run (about 150 iterations).
+ * Measured: 5.5 MiB growth (15.2 -> 20.7) with nothing leaked; 20.2 MiB when every closed producer is
+ * kept reachable (a deliberate leak, ~0.13 MiB each). Raw RSS is reported but not asserted: V8 keeps
+ * the heap it grew to while decoding 100,000-partition Metadata (CI saw 234 MiB RSS growth).
+ */
+const RETAINED_GROWTH_LIMIT = 12 * 1024 * 1024
 
 /** Seed run against the 3.9 compatibility broker's recording, when that broker runs. */
 const SEED_39 = 39
@@ -93,10 +98,12 @@ describe('malformed broker responses (issue 18): replayed real responses, one mu
     expect(summarizeViolations(sockets), 'socket handles after close').toBe('')
   })
 
-  it('RSS growth stays bounded', () => {
+  it('memory retained after close stays bounded (no closed producer kept reachable)', () => {
     const first = reports[0] as FuzzReport
     const last = reports[reports.length - 1] as FuzzReport
-    expect(last.rssEnd - first.rssStart).toBeLessThan(RSS_GROWTH_LIMIT)
+    const MiB = 1024 * 1024
+    process.stderr.write(`[malformed] retained after GC ${(first.retainedStart / MiB).toFixed(1)} -> ${(last.retainedEnd / MiB).toFixed(1)} MiB; RSS ${(first.rssStart / MiB).toFixed(0)} -> ${(last.rssEnd / MiB).toFixed(0)} MiB (max ${(Math.max(...reports.map((r) => r.rssMax)) / MiB).toFixed(0)})\n`)
+    expect(last.retainedEnd - first.retainedStart).toBeLessThan(RETAINED_GROWTH_LIMIT)
   })
 })
 

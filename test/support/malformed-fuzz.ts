@@ -9,6 +9,8 @@
  * then `close()`. Every iteration has its own replay broker seeded from (seed, iteration), so a
  * violation is reproduced by running that seed and iteration alone.
  */
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { type Logger, Producer } from '../../src/index.js'
 import { KafkaWireError } from '../../src/kafka-wire-error.js'
 import { type AppliedMutation, type MutationKind, type Recording, ReplayBroker, rng } from './replay-broker.js'
@@ -64,6 +66,10 @@ export interface FuzzReport {
   rssEnd: number
   /** Highest RSS sampled, bytes. */
   rssMax: number
+  /** Memory still reachable after a full GC (V8 heap + ArrayBuffers) after the warm-up, bytes. */
+  retainedStart: number
+  /** The same at the end, after every producer closed, bytes. */
+  retainedEnd: number
   /** Wall time, ms. */
   elapsedMs: number
 }
@@ -139,6 +145,27 @@ function within(p: Promise<unknown>, ms: number): Promise<Outcome> {
   return Promise.race([settled, limit]).finally(() => clearTimeout(timer))
 }
 
+let fullGc: (() => void) | undefined
+
+/**
+ * Memory still reachable after two full GCs: V8 heap in use plus ArrayBuffer/Buffer bytes. A leak
+ * (a closed producer, its sockets, timers or metadata kept reachable) shows here; RSS does not tell
+ * one apart from V8 keeping the heap it grew to while decoding 100,000-partition Metadata responses.
+ * `gc` is made available at run time (`--expose-gc` as a V8 flag, then read from a new context).
+ */
+export function retainedBytes(): number {
+  if (fullGc === undefined) {
+    setFlagsFromString('--expose-gc')
+    const gc: unknown = runInNewContext('gc')
+    if (typeof gc !== 'function') throw new Error('cannot reach V8 gc() for the retained-memory check')
+    fullGc = () => void gc()
+  }
+  fullGc()
+  fullGc()
+  const m = process.memoryUsage()
+  return m.heapUsed + m.arrayBuffers
+}
+
 function describeError(e: unknown): string {
   return e instanceof Error ? `${e.constructor.name}(${e.name}): ${e.message}` : String(e)
 }
@@ -146,7 +173,7 @@ function describeError(e: unknown): string {
 /** Runs the fuzz loop and returns its report; never throws for a violation (they are in the report). */
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const concurrency = options.concurrency ?? 1
-  const report: FuzzReport = { iterations: 0, mutations: 0, byKind: {}, sends: 0, acked: 0, rejections: {}, violations: [], rssStart: 0, rssEnd: 0, rssMax: 0, elapsedMs: 0 }
+  const report: FuzzReport = { iterations: 0, mutations: 0, byKind: {}, sends: 0, acked: 0, rejections: {}, violations: [], rssStart: 0, rssEnd: 0, rssMax: 0, retainedStart: 0, retainedEnd: 0, elapsedMs: 0 }
   const started = Date.now()
   const uncaught: string[] = []
   const onUncaught = (e: unknown): void => {
@@ -164,7 +191,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         await runOne(options, iteration, concurrency === 1, report, uncaught)
         report.iterations++
         const rss = process.memoryUsage.rss()
-        if (report.iterations === warmup) report.rssStart = rss
+        if (report.iterations === warmup) {
+          report.rssStart = rss
+          report.retainedStart = retainedBytes()
+        }
         if (rss > report.rssMax) report.rssMax = rss
         if (options.onProgress !== undefined && report.iterations % (options.progressEvery ?? 1000) === 0) options.onProgress(report)
       }
@@ -182,7 +212,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     process.off('unhandledRejection', onUncaught)
   }
   if (report.rssStart === 0) report.rssStart = process.memoryUsage.rss()
+  if (report.retainedStart === 0) report.retainedStart = retainedBytes()
   report.rssEnd = process.memoryUsage.rss()
+  report.retainedEnd = retainedBytes()
   report.elapsedMs = Date.now() - started
   return report
 }
