@@ -66,12 +66,35 @@ describe('tlsSocketFactory', () => {
   })
 })
 
+describe('a broker that requires a client certificate (mTLS) and gets none', () => {
+  // Whatever TLS version and OpenSSL release (3.0 in Node 22, 3.5 in Node 24, which renamed the
+  // alert codes), the refusal is an SslAuthenticationError, never a retriable reset.
+  for (const maxVersion of ['TLSv1.2', 'TLSv1.3'] as const) {
+    it(`${maxVersion}: SslAuthenticationError naming the alert`, async () => {
+      const mtls = createServer({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.crt')), ca: pki.caPem, requestCert: true, rejectUnauthorized: true, maxVersion }, (s: TLSSocket) => s.end())
+      mtls.on('tlsClientError', () => undefined)
+      await new Promise<void>((r) => mtls.listen(0, '127.0.0.1', () => r()))
+      const a = mtls.address()
+      try {
+        const c = new Connection({ host: '127.0.0.1', port: typeof a === 'object' && a !== null ? a.port : 0, clientId: 't', socketFactory: tlsSocketFactory({ ca: pki.caPem }) })
+        const err = await c.connect().then(() => undefined, (e: unknown) => e)
+        expect(err).toBeInstanceOf(SslAuthenticationError)
+        expect((err as Error).message).toMatch(/TLS authentication failed \(ERR_SSL_.*ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|HANDSHAKE_FAILURE)\)/)
+      } finally {
+        await new Promise<void>((r) => mtls.close(() => r()))
+      }
+    })
+  }
+})
+
 describe('classifyTlsError', () => {
   const withCode = (code: string): Error => Object.assign(new Error('x'), { code })
   it('types certificate codes and mTLS alerts; leaves resets alone', () => {
     expect(classifyTlsError('b', withCode('CERT_HAS_EXPIRED'))?.reason).toBe('CERT_HAS_EXPIRED')
     expect(classifyTlsError('b', withCode('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'))?.message).toMatch(/client certificate is missing or not trusted/)
     expect(classifyTlsError('b', withCode('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'))?.message).toMatch(/alert bad_certificate/)
+    // OpenSSL 3.5's name for the same alert (Node 24).
+    expect(classifyTlsError('b', withCode('ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE'))?.message).toMatch(/alert bad_certificate/)
     expect(classifyTlsError('b', withCode('ECONNRESET'))).toBeUndefined()
     expect(classifyTlsError('b', new Error('no code'))).toBeUndefined()
   })
