@@ -560,8 +560,18 @@ export class Sender {
         this.initInProgress = false
         if (this.stopped) return
         const e = err instanceof Error ? err : new Error(String(err))
-        d.logger.error('InitProducerId failed; the idempotent producer cannot send', { error: e })
-        tm.setFatal(e)
+        if (tm.fatalError !== null) {
+          // Fenced or not authorized (set by ensureProducerId): Java's fatal set; runOnce fails everything.
+          d.logger.error('InitProducerId failed; the idempotent producer cannot send', { error: e })
+          this.wakeup()
+          return
+        }
+        // Issue 18: any other refusal (e.g. an error code the broker never sends for InitProducerId,
+        // from a corrupted answer) fails the records waiting for a producer id with that typed error,
+        // and the next send asks again: one bad answer must not end the producer for good.
+        d.logger.error('InitProducerId failed; the waiting records fail, the next send asks again', { error: e })
+        for (const b of d.accumulator.drainAll()) this.failBatch(b, e)
+        d.onBatchesCompleted()
         this.wakeup()
       },
     )
