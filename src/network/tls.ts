@@ -46,11 +46,10 @@ const PEER_CERT_CODES = new Set([
  * Alerts the broker sends when it refuses our certificate (mTLS). With TLS 1.3 the client's
  * handshake is already complete, so the alert arrives on the first read, looking like a reset:
  * 42 bad_certificate, 116 certificate_required, 48 unknown_ca, 45 certificate_expired,
- * 46 certificate_unknown, 43 unsupported_certificate, 44 certificate_revoked.
+ * 46 certificate_unknown, 43 unsupported_certificate, 44 certificate_revoked. OpenSSL 3.0 (Node 22)
+ * names alert 42 `SSLV3_ALERT_BAD_CERTIFICATE`; OpenSSL 3.5 (Node 24) renamed the prefix to
+ * `SSL/TLS_ALERT_` (ssl/ssl_err.c), so Node's code reads `ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE`.
  */
-// OpenSSL 3.0 (Node 22) names alert 42 `SSLV3_ALERT_BAD_CERTIFICATE`; OpenSSL 3.5 (Node 24)
-// renamed the prefix to `SSL/TLS_ALERT_` (ssl/ssl_err.c), so Node's code reads
-// `ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE`.
 const ALERT_CODE = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13|SSL\/TLS)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_REVOKED|HANDSHAKE_FAILURE|ACCESS_DENIED)$/
 
 /**

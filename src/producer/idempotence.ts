@@ -415,11 +415,6 @@ export class IdempotenceManager {
     this.retryWake?.()
   }
 
-  /** Fails the state machine (used when InitProducerId fails fatally). */
-  setFatal(err: Error): void {
-    this.fatal = err
-  }
-
   // Java maybeResolveSequences: once nothing is in flight, an unresolved sequence is either proven
   // written (later batches were acknowledged after it) or needs an epoch bump.
   private maybeResolve(s: PartitionSequenceState, key?: string): void {
