@@ -29,7 +29,12 @@ export {
   DeliveryOutcomeUnknownError,
   SerializationError,
   BufferAccountingError,
+  TransactionStateError,
+  TransactionAbortableError,
+  TransactionAbortedError,
 } from './producer/errors.js'
+// Transactions (issue 14): the state and the shapes of sendOffsetsToTransaction().
+export type { TransactionState, TransactionOffset, TransactionGroupMetadata } from './producer/transaction-manager.js'
 // One NotImplementedError for the package (protocol's; the CLI throws it too).
 export { KafkaProtocolError, ProtocolError, NotImplementedError, errorInfo } from './protocol/errors.js'
 export { UnsupportedApiVersionError } from './protocol/versions.js'

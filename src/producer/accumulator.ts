@@ -18,6 +18,10 @@ export class PartitionQueue {
   readonly batches: ProducerBatch[] = []
   /** With idempotence: the partition's sequences and in-flight batches (set on first drain). */
   sequence: PartitionSequenceState | null = null
+  /** Transactional producer: the number of the last transaction this partition took part in (transaction-manager.ts). */
+  txnSeen = 0
+  /** Transactional producer: the number of the last transaction the coordinator confirmed it in (AddPartitionsToTxn, or implicit under TV2). */
+  txnAdded = 0
 
   constructor(topic: string, partition: number) {
     this.topic = topic
@@ -278,6 +282,25 @@ export class RecordAccumulator {
       q.batches.length = 0
     }
     this.nonEmpty.clear()
+    return out
+  }
+
+  /**
+   * Removes and returns the queued batches never sent (no sequence yet): what aborting a transaction
+   * fails (Java `abortUndrainedBatches`). Batches with a sequence were sent once and stay, so their
+   * outcome is learned and the sequences stay consistent.
+   */
+  drainUnsent(): ProducerBatch[] {
+    const out: ProducerBatch[] = []
+    for (const q of this.nonEmpty) {
+      let kept = 0
+      for (const b of q.batches) {
+        if (b.baseSequence < 0) out.push(b)
+        else q.batches[kept++] = b
+      }
+      q.batches.length = kept
+      if (kept === 0) this.nonEmpty.delete(q)
+    }
     return out
   }
 

@@ -13,6 +13,9 @@ export function createBatchFormat(config: ResolvedConfig): BatchFormat {
   let compress: ((records: Uint8Array) => Uint8Array) | undefined
   let decompress: ((codecId: number, data: Uint8Array) => Uint8Array) | undefined
   let codecId = 0
+  // A transactional producer's batches carry the transactional attribute: the broker keeps their
+  // records out of read_committed reads until the transaction's marker.
+  const transactional = config.transactionalId !== undefined
   try {
     const c = resolveCompression(config.compressionType, config.compressionLevel)
     if (c.codecId !== 0) {
@@ -30,7 +33,7 @@ export function createBatchFormat(config: ResolvedConfig): BatchFormat {
   return {
     create: (maxBytes: number): BatchBuilder => new RecordBatchBuilder(maxBytes),
     build: (builder, producerId, epoch, baseSequence) => {
-      const b = (builder as RecordBatchBuilder).build({ compression: compress, codecId, producerId, producerEpoch: epoch, baseSequence })
+      const b = (builder as RecordBatchBuilder).build({ compression: compress, codecId, producerId, producerEpoch: epoch, baseSequence, transactional })
       return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
     },
     restamp: (batch, producerId, epoch, baseSequence) => restampBatch(batch, producerId, epoch, baseSequence),

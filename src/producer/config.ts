@@ -90,6 +90,14 @@ export interface ProducerOptions<K = RawValue, V = RawValue> {
   ssl?: SslOptions
   /** `sasl.mechanism` + `sasl.jaas.config`: PLAIN, SCRAM-SHA-256/512 or OAUTHBEARER (see docs/security.md). */
   sasl?: SaslOptions
+  /**
+   * `transactional.id`: makes the producer transactional (see docs/transactions.md): call
+   * `initTransactions()` once, then send inside `beginTransaction()` … `commitTransaction()`.
+   * Implies idempotence. Default: none.
+   */
+  transactionalId?: string
+  /** `transaction.timeout.ms`: the coordinator aborts a transaction open longer than this. Default 60000. */
+  transactionTimeoutMs?: number
 }
 
 /** Options after validation and defaults. */
@@ -120,6 +128,9 @@ export interface ResolvedConfig {
   ssl: SslOptions | undefined
   /** SASL options, undefined without SASL. */
   sasl: SaslOptions | undefined
+  /** The transactional id, undefined for a non-transactional producer. */
+  transactionalId: string | undefined
+  transactionTimeoutMs: number
 }
 
 type Kind = 'int' | 'boolean' | 'string' | 'function' | 'object' | 'special'
@@ -166,6 +177,8 @@ export const PRODUCER_OPTIONS: readonly OptionSpec[] = [
   { name: 'socketConnectionSetupTimeoutMs', javaName: 'socket.connection.setup.timeout.ms', kind: 'int', default: 10000, min: 1, max: INT32_MAX },
   { name: 'ssl', javaName: 'security.protocol=SSL, ssl.*', kind: 'special' },
   { name: 'sasl', javaName: 'sasl.mechanism, sasl.jaas.config', kind: 'special' },
+  { name: 'transactionalId', javaName: 'transactional.id', kind: 'string' },
+  { name: 'transactionTimeoutMs', javaName: 'transaction.timeout.ms', kind: 'int', default: 60000, min: 1, max: INT32_MAX },
 ]
 
 /** Java's limit for idempotence (`MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE`). */
@@ -278,7 +291,13 @@ export function resolveConfig(options: unknown): ResolvedConfig {
 
   // Java: an explicit enable.idempotence=true with conflicting settings is an error; the default
   // silently turns idempotence off (ProducerConfig.postProcessAndValidateIdempotenceConfigs).
-  const idemExplicit = o.enableIdempotence !== undefined
+  const txnV = o.transactionalId
+  if (txnV !== undefined && (typeof txnV !== 'string' || txnV === '')) fail(spec('transactionalId'), `expected a non-empty string, got ${describe(txnV)}`)
+  const transactionalId = txnV as string | undefined
+  // Java: a transactional.id needs idempotence; its conflicts are errors even when
+  // enable.idempotence was left at its default (ProducerConfig.postProcessAndValidateIdempotenceConfigs).
+  if (transactionalId !== undefined && o.enableIdempotence === false) fail(spec('transactionalId'), 'a transactional producer needs idempotence; remove enableIdempotence: false')
+  const idemExplicit = o.enableIdempotence !== undefined || transactionalId !== undefined
   let enableIdempotence = bool('enableIdempotence')
   if (enableIdempotence) {
     const idem = spec('enableIdempotence')
@@ -328,5 +347,7 @@ export function resolveConfig(options: unknown): ResolvedConfig {
     socketConnectionSetupTimeoutMs: num('socketConnectionSetupTimeoutMs'),
     ssl: o.ssl === undefined || o.ssl === false ? undefined : (o.ssl as SslOptions),
     sasl: o.sasl as SaslOptions | undefined,
+    transactionalId,
+    transactionTimeoutMs: num('transactionTimeoutMs'),
   }
 }

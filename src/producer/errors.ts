@@ -130,3 +130,36 @@ export class SerializationError extends KafkaWireError {
 
 /** Internal bookkeeping of `bufferMemory` went wrong (e.g. a batch released twice): a kafka-wire bug. */
 export class BufferAccountingError extends KafkaWireError {}
+
+/**
+ * A transactional method was called in a state that does not allow it (Java `IllegalStateException`),
+ * e.g. `send()` before `beginTransaction()`, or `commitTransaction()` with no transaction open.
+ * Nothing was changed; `state` is the transaction state at the call.
+ */
+export class TransactionStateError extends KafkaWireError {
+  /** The transaction state when the call was made (see {@link Producer.transactionState}). */
+  readonly state: string
+  constructor(state: string, message: string) {
+    super(`${message} (transaction state: ${state})`)
+    this.state = state
+  }
+}
+
+/**
+ * The current transaction cannot commit (a send inside it failed, or the broker answered
+ * TRANSACTION_ABORTABLE, a group or topic authorization error…): call `abortTransaction()`, then the
+ * producer can begin a new transaction (Java `TransactionAbortableException` and the abortable
+ * `KafkaException`s). `cause` holds what went wrong first.
+ */
+export class TransactionAbortableError extends KafkaWireError {
+  constructor(message: string, cause: unknown) {
+    super(`${message}: ${cause instanceof Error ? cause.message : String(cause)}; abort the transaction`, { cause })
+  }
+}
+
+/** A record's send failed because its transaction was aborted before the record was sent (Java `TransactionAbortedException`). */
+export class TransactionAbortedError extends KafkaWireError {
+  constructor(message = 'the transaction was aborted before this record was sent') {
+    super(message)
+  }
+}

@@ -92,6 +92,12 @@ export class IdempotenceManager {
   private readonly bumpRequests = new Set<string>()
   private bumpRequired = false
 
+  /**
+   * @param transactional a transactional producer bumps its epoch through its coordinator
+   * (InitProducerId after an abort, or EndTxn v5), never locally: see {@link bumpEpochIfNeeded}
+   */
+  constructor(readonly transactional = false) {}
+
   /** The producer id is known and usable. */
   get hasProducerId(): boolean {
     return this.producerId >= 0n && this.fatal === null
@@ -168,6 +174,26 @@ export class IdempotenceManager {
   setProducerIdAndEpoch(producerId: bigint, epoch: number): void {
     this.producerId = producerId
     this.producerEpoch = epoch
+  }
+
+  /**
+   * A transactional producer's coordinator gave it a new id or epoch (InitProducerId, or EndTxn v5
+   * under TV2) with no batch in flight: pending bump requests and unresolved sequences are settled,
+   * and every partition's sequences restart at 0 when it is next drained.
+   */
+  epochChanged(producerId: bigint, epoch: number): void {
+    this.setProducerIdAndEpoch(producerId, epoch)
+    this.bumpRequired = false
+    this.bumpRequests.clear()
+    for (const s of this.partitions.values()) {
+      s.unresolved = false
+      s.unresolvedNextSequence = -1
+    }
+  }
+
+  /** Makes `err` the producer's fatal error (a transactional producer fenced or refused by its coordinator). */
+  fail(err: Error): void {
+    if (this.fatal === null) this.fatal = err
   }
 
   /**
@@ -271,8 +297,9 @@ export class IdempotenceManager {
         if (s.unresolved && batch.baseSequence !== s.unresolvedNextSequence) return RETRY
       }
       // R6: the next expected batch is refused (or the broker lost our producer state): bump the
-      // epoch locally and restart this partition's sequences (KIP-360).
-      return RETRY_BUMP
+      // epoch locally and restart this partition's sequences (KIP-360). A transactional producer
+      // cannot bump locally: the batch fails, the transaction becomes abortable, the abort bumps.
+      return this.transactional ? FAIL_BUMP : RETRY_BUMP
     }
     // R7: any other retriable error (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, CORRUPT_MESSAGE,
     // timeouts, lost connections) while retries and time are left.
@@ -332,6 +359,11 @@ export class IdempotenceManager {
     this.bumpRequests.add(key)
   }
 
+  /** An epoch bump is needed without a partition to rewrite (a transactional coordinator lost the producer id mapping). */
+  requireEpochBump(): void {
+    this.bumpRequired = true
+  }
+
   /** True when `bumpEpochIfNeeded` has work to do. */
   get epochBumpRequired(): boolean {
     return this.bumpRequired
@@ -344,7 +376,9 @@ export class IdempotenceManager {
    * new producer id is needed.
    */
   bumpEpochIfNeeded(): ProducerBatch[] | 'reinit' {
-    if (!this.bumpRequired) return []
+    // Transactional: the request stays pending; the transaction becomes abortable and the abort
+    // bumps the epoch at the coordinator (Java TransactionManager.epochBumpRequired).
+    if (!this.bumpRequired || this.transactional) return []
     this.bumpRequired = false
     if (this.producerEpoch >= INT16_MAX - 1) {
       this.producerId = -1n

@@ -4,6 +4,12 @@ import type { TraceHook } from '../network/connection.js'
 import { saslAuthenticator } from '../network/sasl/authenticate.js'
 import { tlsSocketFactory } from '../network/tls.js'
 import { InitProducerIdApi } from '../protocol/init-producer-id.js'
+import { AddOffsetsToTxnApi } from '../protocol/add-offsets-to-txn.js'
+import { AddPartitionsToTxnApi } from '../protocol/add-partitions-to-txn.js'
+import { END_TXN_MAX_VERSION_TV1, EndTxnApi } from '../protocol/end-txn.js'
+import { transactionVersion } from '../protocol/features.js'
+import { COORDINATOR_KEY_TYPE_GROUP, COORDINATOR_KEY_TYPE_TRANSACTION, coordinatorResults, FindCoordinatorApi } from '../protocol/find-coordinator.js'
+import { TXN_OFFSET_COMMIT_MAX_VERSION_TV1, TxnOffsetCommitApi } from '../protocol/txn-offset-commit.js'
 import { MetadataApi } from '../protocol/metadata.js'
 import { ProduceApi, type ProduceRequest } from '../protocol/produce.js'
 import { ZERO_UUID } from '../protocol/writer.js'
@@ -12,10 +18,15 @@ import type { Connection } from '../network/connection.js'
 import { NetworkError } from '../network/errors.js'
 import type { ResolvedConfig } from './config.js'
 import type { ProducerLogger } from './logger.js'
-import type { BrokerAddress, InitProducerIdResult, MetadataResult, ProduceData, ProduceResult, ProducerTransport } from './transport.js'
+import type { BrokerAddress, CoordinatorResult, InitProducerIdResult, MetadataResult, ProduceData, ProduceResult, ProducerTransport, TopicPartitions, TransactionTransport, TxnGroup, TxnOffset, TxnProducer } from './transport.js'
 
 /** Java sends Integer.MAX_VALUE as the transaction timeout of a non-transactional InitProducerId. */
 const NO_TRANSACTION_TIMEOUT = 2147483647
+
+/** AddPartitionsToTxn v4+ is for brokers (KAFKA-15757). */
+const ADD_PARTITIONS_MAX_CLIENT_VERSION = 3
+/** COORDINATOR_NOT_AVAILABLE (15), for a FindCoordinator answer that lacks the key asked for. */
+const COORDINATOR_NOT_AVAILABLE = 15
 
 /** Batches from this size on are written by reference; smaller ones are cheaper to copy. */
 const SHARE_BATCHES_FROM = 2048
@@ -74,12 +85,12 @@ export class KafkaTransport implements ProducerTransport {
 
   async produce(nodeId: number, data: ProduceData): Promise<ProduceResult | null> {
     const conn = await this.pool.connectionFor(nodeId)
-    let version = conn.versionFor(ProduceApi)
+    let version = data.maxVersion !== undefined ? Math.min(conn.versionFor(ProduceApi), data.maxVersion) : conn.versionFor(ProduceApi)
     // Produce v13 names topics by id (KIP-516); fall back to v12 when an id is unknown.
     if (version >= 13 && data.topics.some((t) => !this.topicIds.has(t.topic))) version = 12
     let partitions = 0
     const request: ProduceRequest = {
-      transactionalId: null,
+      transactionalId: data.transactionalId ?? null,
       acks: data.acks,
       timeoutMs: data.timeoutMs,
       topicData: data.topics.map((t) => ({
@@ -122,6 +133,58 @@ export class KafkaTransport implements ProducerTransport {
     const conn = await this.pool.anyConnection()
     const res = await faultOfConnection(conn, 'InitProducerId', conn.send(InitProducerIdApi, { transactionalId: null, transactionTimeoutMs: NO_TRANSACTION_TIMEOUT, producerId, producerEpoch }))
     return { errorCode: res.errorCode, producerId: res.producerId, producerEpoch: res.producerEpoch, throttleTimeMs: res.throttleTimeMs }
+  }
+
+  /** Issue 14: the transaction coordinator requests (see {@link TransactionTransport}). */
+  readonly transactions: TransactionTransport = {
+    findCoordinator: async (keyType, key): Promise<CoordinatorResult> => {
+      const conn = await this.pool.anyConnection()
+      const version = conn.versionFor(FindCoordinatorApi)
+      const res = await faultOfConnection(conn, 'FindCoordinator', conn.send(FindCoordinatorApi, { keyType: keyType === 'transaction' ? COORDINATOR_KEY_TYPE_TRANSACTION : COORDINATOR_KEY_TYPE_GROUP, coordinatorKeys: [key] }, { version }))
+      const r = coordinatorResults(res, version, [key]).find((c) => c.key === key)
+      if (r === undefined) return { errorCode: COORDINATOR_NOT_AVAILABLE, errorMessage: `FindCoordinator answered without key ${JSON.stringify(key)}`, nodeId: -1, host: '', port: 0 }
+      return { errorCode: r.errorCode, errorMessage: r.errorMessage, nodeId: r.nodeId, host: r.host, port: r.port }
+    },
+    addBroker: (nodeId, host, port) => {
+      if (this.pool.brokers.some((b) => b.nodeId === nodeId && b.host === host && b.port === port)) return
+      this.updateBrokers([{ nodeId, host, port, advertisedBy: 'FindCoordinator' }])
+    },
+    transactionVersion: async (nodeId) => transactionVersion((await this.pool.connectionFor(nodeId)).finalizedFeatures),
+    initProducerId: async (nodeId, p, transactionTimeoutMs) => {
+      const conn = await this.pool.connectionFor(nodeId)
+      const res = await faultOfConnection(conn, 'InitProducerId', conn.send(InitProducerIdApi, { transactionalId: p.transactionalId, transactionTimeoutMs, producerId: p.producerId, producerEpoch: p.producerEpoch }))
+      return { errorCode: res.errorCode, producerId: res.producerId, producerEpoch: res.producerEpoch, throttleTimeMs: res.throttleTimeMs }
+    },
+    addPartitionsToTxn: async (nodeId, p, topics: Array<TopicPartitions<number>>) => {
+      const conn = await this.pool.connectionFor(nodeId)
+      // v4+ is broker-to-broker only (KAFKA-15757): clients send v3 at most.
+      const version = Math.min(conn.versionFor(AddPartitionsToTxnApi), ADD_PARTITIONS_MAX_CLIENT_VERSION)
+      const res = await faultOfConnection(conn, 'AddPartitionsToTxn', conn.send(AddPartitionsToTxnApi, { ...p, topics: topics.map((t) => ({ name: t.topic, partitions: t.partitions })) }, { version }))
+      return res.resultsByTopic.flatMap((t) => t.resultsByPartition.map((r) => ({ topic: t.name, partition: r.partitionIndex, errorCode: r.partitionErrorCode })))
+    },
+    addOffsetsToTxn: async (nodeId, p, groupId) => {
+      const conn = await this.pool.connectionFor(nodeId)
+      const res = await faultOfConnection(conn, 'AddOffsetsToTxn', conn.send(AddOffsetsToTxnApi, { ...p, groupId }))
+      return res.errorCode
+    },
+    txnOffsetCommit: async (nodeId, p, group: TxnGroup, topics: Array<TopicPartitions<TxnOffset>>, tv2) => {
+      const conn = await this.pool.connectionFor(nodeId)
+      const best = conn.versionFor(TxnOffsetCommitApi)
+      const version = tv2 ? best : Math.min(best, TXN_OFFSET_COMMIT_MAX_VERSION_TV1)
+      const res = await faultOfConnection(
+        conn,
+        'TxnOffsetCommit',
+        conn.send(TxnOffsetCommitApi, { ...p, ...group, topics: topics.map((t) => ({ name: t.topic, partitions: t.partitions.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, committedMetadata: o.metadata })) })) }, { version }),
+      )
+      return res.topics.flatMap((t) => t.partitions.map((r) => ({ topic: t.name, partition: r.partitionIndex, errorCode: r.errorCode })))
+    },
+    endTxn: async (nodeId, p: TxnProducer, commit, tv2) => {
+      const conn = await this.pool.connectionFor(nodeId)
+      const best = conn.versionFor(EndTxnApi)
+      const version = tv2 ? best : Math.min(best, END_TXN_MAX_VERSION_TV1)
+      const res = await faultOfConnection(conn, 'EndTxn', conn.send(EndTxnApi, { ...p, committed: commit }, { version }))
+      return { errorCode: res.errorCode, producerId: res.producerId, producerEpoch: res.producerEpoch }
+    },
   }
 
   /** The brokers the connection pool knows now (diagnostics and tests). */

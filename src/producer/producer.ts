@@ -2,7 +2,7 @@
 import { RecordAccumulator, type AppendResult, type PartitionQueue } from './accumulator.js'
 import { BufferPool } from './buffer-pool.js'
 import { resolveConfig, type ProducerOptions, type ResolvedConfig } from './config.js'
-import { InvalidPartitionError, KafkaWireError, ProducerClosedError, TimeoutError } from './errors.js'
+import { InvalidPartitionError, KafkaWireError, NotImplementedError, ProducerClosedError, TimeoutError, TransactionStateError } from './errors.js'
 import { IdempotenceManager } from './idempotence.js'
 import { Interceptors, type ProducerInterceptor } from './interceptors.js'
 import { ProducerLogger, defaultLogger } from './logger.js'
@@ -11,6 +11,7 @@ import { ProducerMetrics, channels, type ProducerMetricsSnapshot } from './metri
 import { partitionForKey } from './partitioner.js'
 import type { CompletionListener, ProducerBatch, RecordMetadata, SendCallback } from './producer-batch.js'
 import { Sender } from './sender.js'
+import { TransactionManager, type TransactionGroupMetadata, type TransactionOffset, type TransactionState } from './transaction-manager.js'
 import { Fifo } from '../network/fifo.js'
 import { RecordClock } from './clock.js'
 import { resolveSerializer } from './serializers.js'
@@ -139,6 +140,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
   private readonly sender: Sender
   private readonly metricsState = new ProducerMetrics()
   private readonly idempotence: IdempotenceManager | null
+  private readonly txn: TransactionManager | null
   private readonly listener: CompletionListener
   /** Sends waiting for metadata or buffer memory. */
   private readonly blocked = new Set<Promise<void>>()
@@ -181,7 +183,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       (r) => this.onPrepared(r),
       (err, sink) => this.failEarly(err, sink.callback, sink.reject),
     )
-    this.idempotence = config.enableIdempotence ? new IdempotenceManager() : null
+    this.idempotence = config.enableIdempotence ? new IdempotenceManager(config.transactionalId !== undefined) : null
     this.metadata = new ProducerMetadata(this.transport, { maxAgeMs: config.metadataMaxAgeMs, maxIdleMs: config.metadataMaxIdleMs, retryBackoffMs: config.retryBackoffMs, retryBackoffMaxMs: config.retryBackoffMaxMs, maxBlockMs: config.maxBlockMs }, this.logger, () => this.sender.wakeup())
     const interceptors = this.interceptors
     const logger = this.logger
@@ -194,6 +196,24 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
         : noop,
       onCallbackError: (err) => logger.error('a send() callback threw; the error is ignored', { error: err }),
     }
+    this.txn = null
+    if (config.transactionalId !== undefined && this.idempotence !== null) {
+      const transactions = this.transport.transactions
+      if (transactions === undefined) throw new NotImplementedError('this transport cannot send transaction coordinator requests (option transactionalId)')
+      this.txn = new TransactionManager({
+        transactionalId: config.transactionalId,
+        transactionTimeoutMs: config.transactionTimeoutMs,
+        maxBlockMs: config.maxBlockMs,
+        retryBackoffMs: config.retryBackoffMs,
+        retryBackoffMaxMs: config.retryBackoffMaxMs,
+        transport: transactions,
+        idempotence: this.idempotence,
+        logger: this.logger,
+        wakeSender: () => this.sender.wakeup(),
+        flush: () => this.flush(),
+        failUnsent: (err) => this.sender.failUnsent(err),
+      })
+    }
     this.sender = new Sender({
       config,
       accumulator: this.accumulator,
@@ -202,6 +222,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       format,
       pool: this.pool,
       idempotence: this.idempotence,
+      transactions: this.txn,
       metrics: this.metricsState,
       logger: this.logger,
       listener: this.listener,
@@ -272,12 +293,20 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     if (this.state !== 'open') return this.failEarly(new ProducerClosedError('cannot send: the producer is closed or closing'), callback, reject)
     const fatal = this.idempotence?.fatalError
     if (fatal !== null && fatal !== undefined) return this.failEarly(fatal, callback, reject)
+    if (this.txn !== null) {
+      const refused = this.txn.sendError()
+      if (refused !== null) return this.failEarly(refused, callback, reject)
+    }
     this.preparation.prepare(input, startMs, { callback, resolve, reject })
   }
 
   /** A record left preparation (in send order): partition it and append it, or wait for metadata/memory. */
   private onPrepared(r: PreparedRecord): void {
     if (this.state === 'closed') return this.failEarly(new ProducerClosedError('the producer closed before the record could be buffered'), r.callback, r.reject)
+    if (this.txn !== null) {
+      const refused = this.txn.appendError()
+      if (refused !== null) return this.failEarly(refused, r.callback, r.reject)
+    }
     this.metricsState.recordSize.record(r.size)
     if (channels.send.hasSubscribers) channels.send.publish({ topic: r.topic, partition: r.explicitPartition, key: r.key, value: r.value, headers: r.headers })
     const t = this.metadata.get(r.topic)
@@ -320,6 +349,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     const before = sticky ? openBatchBytes(q) : 0
     const r = acc.append(q, timestamp, key, value, headers, size, nowMs, callback, resolve, reject)
     if (r === null) return false
+    if (this.txn !== null) this.txn.addPartition(q)
     if (r.batch !== null) this.onBatchCreated(r, nowMs)
     if (sticky) this.afterStickyAppend(t, q, p, appendedBytes(q, r, before))
     return true
@@ -393,6 +423,8 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
   /** Waits for metadata (unless `known`) and memory, then appends. */
   private async appendBlocked(s: PreparedRecord, known?: { t: TopicMetadata; partition: number }): Promise<void> {
     if (this.state === 'closed') throw new ProducerClosedError('the producer closed before the record could be buffered')
+    const refused = this.txn?.appendError()
+    if (refused !== null && refused !== undefined) throw refused
     let t: TopicMetadata
     let partition: number
     if (known !== undefined) {
@@ -416,7 +448,13 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     const q = this.accumulator.queue(s.topic, p)
     const now = Date.now()
     const before = openBatchBytes(q)
+    const late = this.txn?.appendError()
+    if (late !== null && late !== undefined) {
+      this.pool.release(bytes)
+      throw late
+    }
     const r = this.accumulator.append(q, s.timestamp, s.key, s.value, s.headers, s.size, now, s.callback, s.resolve, s.reject, bytes)
+    if (r !== null && this.txn !== null) this.txn.addPartition(q)
     if (r !== null && r.batch !== null) this.onBatchCreated(r, now)
     if (r !== null && partition < 0) this.afterStickyAppend(t, q, p, appendedBytes(q, r, before))
   }
@@ -517,6 +555,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       if (!ok) this.logger.warn('close() timed out; failing pending records', { timeoutMs })
     }
     this.state = 'closed'
+    this.txn?.close()
     this.idempotence?.abort(closedError)
     this.preparation.failAll(closedError)
     this.pool.failAll(closedError)
@@ -565,6 +604,76 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       earlyCallbacksPending: this.earlyCallbacksPending,
       senderImmediatePending: wake.immediatePending,
       senderTimerInMs: wake.timerAtMs === Infinity ? Infinity : wake.timerAtMs - Date.now(),
+    }
+  }
+
+  // ---- transactions (issue 14; docs/transactions.md) ----------------------------------------------
+
+  private transactional(method: string): TransactionManager {
+    if (this.txn === null) throw new TransactionStateError('none', `${method} needs a transactional producer (option transactionalId, Java transactional.id)`)
+    return this.txn
+  }
+
+  /** Where the transactional producer is (see {@link TransactionState}); `'none'` without `transactionalId`. */
+  get transactionState(): TransactionState | 'none' {
+    return this.txn?.state ?? 'none'
+  }
+
+  /**
+   * Java `initTransactions()`: once, before the first transaction. Finds the transaction coordinator
+   * and gets the producer id of `transactionalId`, fencing any older producer with the same id (its
+   * open transaction is aborted). Rejects with `TimeoutError` after `maxBlockMs` (call it again),
+   * `ProducerFencedError` or an authorization error (fatal).
+   */
+  initTransactions(): Promise<void> {
+    try {
+      return this.transactional('initTransactions()').initTransactions()
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** Java `beginTransaction()`: opens a transaction; `send()` is allowed until it is committed or aborted. Throws `TransactionStateError` in the wrong state. */
+  beginTransaction(): void {
+    this.transactional('beginTransaction()').beginTransaction()
+  }
+
+  /**
+   * Java `sendOffsetsToTransaction()`: commits the consumer group's offsets with the transaction
+   * (consume-transform-produce). `offset` is the next offset to consume. Rejects with
+   * `TransactionAbortableError` (abort, then go on) or a fatal error.
+   */
+  sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: TransactionGroupMetadata): Promise<void> {
+    try {
+      return this.transactional('sendOffsetsToTransaction()').sendOffsetsToTransaction(offsets, group)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Java `commitTransaction()`: sends every buffered record of the transaction, waits for them, then
+   * commits. Rejects with `TransactionAbortableError` if a record failed (call `abortTransaction()`),
+   * `TimeoutError` after `maxBlockMs` (the commit goes on: call it again to learn its outcome), or a
+   * fatal error (`ProducerFencedError`, …).
+   */
+  commitTransaction(): Promise<void> {
+    try {
+      return this.transactional('commitTransaction()').commitTransaction()
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Java `abortTransaction()`: records not yet sent fail with `TransactionAbortedError`, records in
+   * flight are waited for, then the transaction is aborted: read_committed consumers never see it.
+   */
+  abortTransaction(): Promise<void> {
+    try {
+      return this.transactional('abortTransaction()').abortTransaction()
+    } catch (err) {
+      return Promise.reject(err)
     }
   }
 

@@ -10,6 +10,7 @@ import { TimeoutError } from './errors.js'
 import type { IdempotenceManager, PartitionSequenceState } from './idempotence.js'
 import type { ProducerLogger } from './logger.js'
 import type { ProducerMetadata } from './metadata.js'
+import type { TransactionManager } from './transaction-manager.js'
 import { channels, type ProducerMetrics } from './metrics.js'
 import type { CompletionListener, ProducerBatch } from './producer-batch.js'
 import { splitBatch } from './batch-split.js'
@@ -43,6 +44,8 @@ export interface SenderDeps {
   format: BatchFormat
   pool: BufferPool
   idempotence: IdempotenceManager | null
+  /** The transactional producer's state machine, else null. */
+  transactions: TransactionManager | null
   metrics: ProducerMetrics
   logger: ProducerLogger
   listener: CompletionListener
@@ -153,7 +156,8 @@ export class Sender {
       if (bumped === 'reinit') d.logger.info('producer epoch exhausted; requesting a new producer id')
       else if (bumped.length > 0) d.logger.info('bumped the producer epoch (KIP-360)', { producerId: tm.producerId.toString(), epoch: tm.producerEpoch, batches: bumped.length })
       if (!tm.hasProducerId) {
-        if (d.accumulator.incomplete.size > 0) this.initProducerId()
+        // A transactional producer's id comes from initTransactions() (its coordinator), never from here.
+        if (d.accumulator.incomplete.size > 0 && d.transactions === null) this.initProducerId()
         nextWake = this.expire(now)
         if (nextWake < Infinity) this.wakeAt(nextWake)
         return
@@ -230,6 +234,7 @@ export class Sender {
       if (head === undefined || this.readyAt(q, head) > now) continue
       if (this.guaranteeOrder && this.muted.has(q)) continue
       if (tm !== null && !tm.canDrain(this.seq(tm, q), head)) continue
+      if (d.transactions !== null && !d.transactions.isSendAllowed(q, head)) continue
       const estimate = head.sizeInBytes
       if (batches.length > 0 && size + estimate > d.config.maxRequestSize) break
       d.accumulator.pollHead(q)
@@ -287,6 +292,11 @@ export class Sender {
       bytes += (b.built as Buffer).length
     }
     const data: ProduceData = { acks: d.config.acks, timeoutMs: d.config.requestTimeoutMs, topics: [...byTopic.values()] }
+    if (d.transactions !== null) {
+      const f = d.transactions.produceFields
+      data.transactionalId = f.transactionalId
+      if (f.maxVersion !== undefined) data.maxVersion = f.maxVersion
+    }
     const req: InFlightRequest = { nodeId, batches, queues, sentMs: now }
     this.inFlight.add(req)
     if (this.guaranteeOrder) for (const q of queues) this.muted.add(q)
@@ -418,7 +428,16 @@ export class Sender {
       b.fail(err, d.listener, errorFor)
     } finally {
       d.accumulator.completed(b)
+      // A record of the transaction is lost: it can only be aborted now.
+      d.transactions?.onBatchFailed(err)
     }
+  }
+
+  /** Fails the queued batches never sent (a transaction aborted or became abortable). */
+  failUnsent(err: Error): void {
+    const batches = this.d.accumulator.drainUnsent()
+    for (const b of batches) this.failBatch(b, err)
+    if (batches.length > 0) this.d.onBatchesCompleted()
   }
 
   /** Java `Sender.completeBatch` for an error: retry, success (duplicate), fail, or fatal. */

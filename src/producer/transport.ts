@@ -49,6 +49,10 @@ export interface PartitionData {
 export interface ProduceData {
   acks: 0 | 1 | -1
   timeoutMs: number
+  /** The transactional id of a transactional producer's Produce, else absent (null on the wire). */
+  transactionalId?: string
+  /** Highest Produce version allowed (11 inside a transaction under the old protocol), else the negotiated one. */
+  maxVersion?: number
   topics: Array<{ topic: string; partitions: PartitionData[] }>
 }
 
@@ -106,6 +110,72 @@ export interface ProducerTransport {
   updateBrokers(brokers: BrokerAddress[], complete?: boolean): void
   /** Closes every connection. */
   close(): Promise<void>
+  /** The transaction coordinator requests of a transactional producer; absent in transports that cannot send them. */
+  readonly transactions?: TransactionTransport
+}
+
+/** A coordinator found by FindCoordinator, reduced. */
+export interface CoordinatorResult {
+  errorCode: number
+  errorMessage: string | null
+  nodeId: number
+  host: string
+  port: number
+}
+
+/** The partitions to add to a transaction, or an offset commit's topics. */
+export interface TopicPartitions<P> {
+  topic: string
+  partitions: P[]
+}
+
+/** An offset to commit in a transaction. */
+export interface TxnOffset {
+  partition: number
+  /** The offset of the next record to consume. */
+  offset: bigint
+  /** Leader epoch of the last consumed record, or -1. */
+  leaderEpoch: number
+  metadata: string | null
+}
+
+/** The consumer group of `sendOffsetsToTransaction` (Java `ConsumerGroupMetadata`). */
+export interface TxnGroup {
+  groupId: string
+  generationId: number
+  memberId: string
+  groupInstanceId: string | null
+}
+
+/** The producer id and epoch a transactional request carries. */
+export interface TxnProducer {
+  transactionalId: string
+  producerId: bigint
+  producerEpoch: number
+}
+
+/**
+ * Requests of a transactional producer (see `transaction-manager.ts`). Each goes to the node it
+ * names and resolves with the response's error codes; network failures reject as usual. `tv2`
+ * selects the protocol: true allows the new versions (KIP-890 part 2), false caps them at the old ones.
+ */
+export interface TransactionTransport {
+  /** FindCoordinator for a transactional id or a consumer group, from any broker (KIP-699 batched form when supported). */
+  findCoordinator(keyType: 'transaction' | 'group', key: string): Promise<CoordinatorResult>
+  /** Makes `nodeId` reachable at `host:port` (a coordinator may be a broker not yet in metadata). */
+  addBroker(nodeId: number, host: string, port: number): void
+  /** The broker's finalized `transaction.version` feature level on its connection (0 when absent). */
+  transactionVersion(nodeId: number): Promise<number>
+  /** InitProducerId with a transactional id, at its coordinator; -1/-1 for a first init, else a KIP-360 bump. */
+  initProducerId(nodeId: number, p: TxnProducer, transactionTimeoutMs: number): Promise<InitProducerIdResult>
+  /** AddPartitionsToTxn (v3 at most): per-partition error codes. */
+  addPartitionsToTxn(nodeId: number, p: TxnProducer, topics: Array<TopicPartitions<number>>): Promise<Array<{ topic: string; partition: number; errorCode: number }>>
+  /** AddOffsetsToTxn (old protocol only). */
+  addOffsetsToTxn(nodeId: number, p: TxnProducer, groupId: string): Promise<number>
+  /** TxnOffsetCommit at the group coordinator: per-partition error codes. */
+  txnOffsetCommit(nodeId: number, p: TxnProducer, group: TxnGroup, topics: Array<TopicPartitions<TxnOffset>>, tv2: boolean): Promise<Array<{ topic: string; partition: number; errorCode: number }>>
+  /** EndTxn: the error code and, under TV2 (v5+), the next producer id and epoch (-1 before). */
+  endTxn(nodeId: number, p: TxnProducer, commit: boolean, tv2: boolean): Promise<{ errorCode: number; producerId: bigint; producerEpoch: number }>
 }
 
 /** Record header as the accumulator stores it (UTF-8 key, bytes value). */
