@@ -58,31 +58,45 @@ function node22Binary(ctx) {
   return existsSync(bin) && has(bin) ? bin : null
 }
 
-function nodeRunner(script, s, ctx) {
+function nodeRunner(script, s, ctx, extra = []) {
   const flags = ctx.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${s.client}-${s.scenario}-${s.repeat}.cpuprofile`] : []
-  return { cmd: ctx.nodeBinary ?? process.execPath, args: [...flags, join(PEERS, script), JSON.stringify(s)] }
+  return { cmd: ctx.nodeBinary ?? process.execPath, args: [...flags, join(PEERS, script), JSON.stringify(s), ...extra] }
+}
+
+/** kafka-wire's dist/ loads and exports Producer (null), or why not. */
+async function kafkaWireReason() {
+  const dist = join(ROOT_DIR, 'dist', 'index.js')
+  if (!existsSync(dist)) return 'dist/index.js not built (npm run build failed?)'
+  try {
+    const mod = await import(new URL(`file://${dist}`).href)
+    if (typeof mod.Producer !== 'function') return 'dist/index.js does not export Producer yet'
+  } catch (err) {
+    return `dist/index.js does not load: ${err.message.split('\n')[0]}`
+  }
+  return null
 }
 
 /**
- * name, language (for the CPU goal: "best other JavaScript client"), prepare(ctx) → null | reason,
+ * name, language (for the CPU goal: "best other JavaScript client"), ours (a kafka-wire row, never a
+ * peer in the goal checks), prepare(ctx) → null | reason,
  * command(settings, ctx) → { cmd, args }, and for non-JSON tools parse(stdout, settings, wallMs).
  */
 export const CLIENTS = [
   {
     name: 'kafka-wire',
     language: 'js',
-    async prepare() {
-      const dist = join(ROOT_DIR, 'dist', 'index.js')
-      if (!existsSync(dist)) return 'dist/index.js not built (npm run build failed?)'
-      try {
-        const mod = await import(new URL(`file://${dist}`).href)
-        if (typeof mod.Producer !== 'function') return 'dist/index.js does not export Producer yet'
-      } catch (err) {
-        return `dist/index.js does not load: ${err.message.split('\n')[0]}`
-      }
-      return null
-    },
-    command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx),
+    ours: true,
+    prepare: kafkaWireReason,
+    command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx, ['--send-mode', 'callback']),
+  },
+  {
+    // the same runner in the promise form most user code has: send(record) per record, failures
+    // caught on its promise, flush() at the end (issue 15)
+    name: 'kafka-wire-promise',
+    language: 'js',
+    ours: true,
+    prepare: kafkaWireReason,
+    command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx, ['--send-mode', 'promise']),
   },
   {
     name: 'kafkajs',

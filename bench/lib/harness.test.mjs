@@ -108,3 +108,13 @@ test('measure: a run past its timeout is killed with its waiter', async () => {
   assert.ok(performance.now() - t0 < 10_000, 'did not wait for the child to finish by itself')
   assert.notEqual(r.code, 0)
 })
+
+test('the promise form gets its own goal line and is never counted as a peer', () => {
+  const promise = { scenario: sc, client: 'kafka-wire-promise', language: 'js', status: 'ok', recordsPerSec: 900, mbPerSec: 0.09, cpuSecPerMillion: 1.5, latency: null, maxRssMb: 50, endOffsets: 10 }
+  const md = markdownTable([...results, promise], [sc])
+  assert.match(md, /\| kafka-wire-promise \| 900 \|/)
+  assert.match(md, /- 100 B, acks=1, none: vs fastest \(kafkajs\) 3\.00x met/)
+  assert.match(md, /- 100 B, acks=1, none \(kafka-wire-promise\): vs fastest \(kafkajs\) 9\.00x met/)
+  const kw = CLIENTS.filter((c) => c.name.startsWith('kafka-wire'))
+  assert.deepEqual(kw.map((c) => c.command({ x: 1 }, {}).args.slice(-2)), [['--send-mode', 'callback'], ['--send-mode', 'promise']])
+})
