@@ -90,8 +90,11 @@ async function main() {
       ready.set(c.name, reason)
       log(reason === null ? `ready: ${c.name}` : `${c.name}: cannot run: ${reason}`)
     }
-    const notReady = [...ready.values()].filter((r) => r !== null).length
-    const total = scenarios.length * selected.length * opts.repeat
+    // A client that cannot do a scenario (zstd without a codec) is skipped in it, with its reason.
+    const skip = new Map(scenarios.map((sc) => [sc.id, new Map(selected.filter((c) => ready.get(c.name) === null).map((c) => [c.name, c.supports?.(sc, ctx) ?? null]))]))
+    const runnable = (sc, c) => ready.get(c.name) === null && skip.get(sc.id).get(c.name) === null
+    for (const sc of scenarios) for (const [name, why] of skip.get(sc.id)) if (why !== null) log(`${scenarioLabel(sc)} · ${name}: skipped: ${why}`)
+    const total = scenarios.reduce((t, sc) => t + selected.filter((c) => runnable(sc, c)).length, 0) * opts.repeat
     let n = 0
     if (opts.brokerWarmup > 0) {
       process.stdout.write(`warming the broker with ${opts.brokerWarmup.toLocaleString('en-US')} unmeasured records… `)
@@ -108,7 +111,7 @@ async function main() {
         // Each repeat starts with a different client, so no client always runs first (cold caches).
         const order = selected.map((_, i) => selected[(i + rep) % selected.length])
         for (const c of order) {
-          if (ready.get(c.name) !== null) continue
+          if (!runnable(sc, c)) continue
           if (c.name === 'kcat' && kcatFile === null) kcatFile = await writeKcatFile(join(work, `kcat-${sc.id}.txt`), values, sc.records)
           n++
           const topic = `kwbench-${runId}-${sc.id}-${c.name}-${rep}`
@@ -134,7 +137,7 @@ async function main() {
             seed: opts.seed,
             timeoutMs: opts.timeoutMs,
           }
-          process.stdout.write(`[${n}/${total - notReady * scenarios.length * opts.repeat}] ${scenarioLabel(sc)} · ${c.name}${opts.repeat > 1 ? ` #${rep + 1}` : ''}: running… `)
+          process.stdout.write(`[${n}/${total}] ${scenarioLabel(sc)} · ${c.name}${opts.repeat > 1 ? ` #${rep + 1}` : ''}: running… `)
           const sample = await runOnce(c, settings, ctx, admin, opts)
           samples.get(c.name).push(sample)
           log(progressText(sample))
@@ -142,7 +145,9 @@ async function main() {
       }
       for (const c of selected) {
         const reason = ready.get(c.name)
+        const skipped = reason === null ? skip.get(sc.id).get(c.name) : null
         if (reason !== null) results.push({ scenario: sc, client: c.name, language: c.language, status: 'cannot run', reason, samples: [] })
+        else if (skipped !== null) results.push({ scenario: sc, client: c.name, language: c.language, status: 'skipped', reason: skipped, samples: [] })
         else results.push(summarize(sc, c, samples.get(c.name)))
       }
       if (kcatFile !== null) rmSync(kcatFile, { force: true })

