@@ -3,10 +3,10 @@
 const fmtInt = (x) => (x === null || x === undefined ? '–' : Math.round(x).toLocaleString('en-US'))
 const fmt = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d))
 
-/** "100 B, acks=1, none" */
+/** "100 B, acks=1, none", "100 B, acks=all, none, idempotent" */
 export function scenarioLabel(sc) {
   const size = sc.valueSize >= 1024 && sc.valueSize % 1024 === 0 ? `${sc.valueSize / 1024} KiB` : `${sc.valueSize} B`
-  return `${size}, acks=${sc.acks}, ${sc.compression}`
+  return `${size}, acks=${sc.acks}, ${sc.compression}${sc.idempotence ? ', idempotent' : ''}`
 }
 
 const ok = (r) => r.status === 'ok'
