@@ -14,6 +14,7 @@ import { BENCH_DIR, CLIENTS, ROOT_DIR, ensureBenchModules } from './lib/clients.
 import { markdownTable, microTable, scenarioLabel, svgChart } from './lib/report.mjs'
 import { startBroker } from './lib/broker.mjs'
 import { summarizeProfile } from './lib/profile-summary.mjs'
+import { pinningText, pinProcess, planPinning } from './lib/pin.mjs'
 
 const log = (line) => process.stdout.write(`${line}\n`)
 
@@ -27,6 +28,7 @@ async function main() {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-')
   const runId = Math.random().toString(36).slice(2, 8)
   const scenarios = planScenarios(opts)
+  const pin = planPinning(opts.pin)
   const selected = CLIENTS.filter((c) => opts.clients === null || opts.clients.includes(c.name))
   if (opts.clients !== null) {
     const unknown = opts.clients.filter((n) => !CLIENTS.some((c) => c.name === n))
@@ -52,7 +54,7 @@ async function main() {
   let micro = null
   if (opts.micro) {
     process.stdout.write('microbenchmarks (CPU only): running… ')
-    const m = await runMeasured(process.execPath, [join(BENCH_DIR, 'micro.mjs'), '--json'], { timeoutMs: 120_000, cwd: ROOT_DIR })
+    const m = await runMeasured(process.execPath, [join(BENCH_DIR, 'micro.mjs'), '--json'], { timeoutMs: 120_000, cwd: ROOT_DIR, cpu: pin.client })
     const line = m.stdout.trim().split('\n').pop() ?? ''
     try {
       micro = JSON.parse(line)
@@ -63,6 +65,10 @@ async function main() {
   }
 
   const broker = await startBroker(opts, log)
+  // the broker (its JVM, every thread) on one CPU; runOnce starts each client on the other
+  const brokerPin = pin.reason !== null ? null : broker.pid === null ? 'external broker (--bootstrap): pin it yourself' : pinProcess(broker.pid, pin.broker)
+  const pinning = { broker: brokerPin === null ? pin.broker : null, brokerNotPinned: brokerPin, client: pin.client, off: pin.reason, text: pinningText(pin, brokerPin) }
+  log(pinning.text)
   const stopBroker = async () => {
     if (broker.stop) await broker.stop()
   }
@@ -77,6 +83,7 @@ async function main() {
     profileDir: join(BENCH_DIR, 'results', `profiles-${stamp}`),
     node22: opts.node22,
     kafkaLibs: opts.kafkaLibs ?? broker.kafkaLibs ?? null,
+    clientCpu: pin.client,
   }
   const work = join(tmpdir(), `kw-bench-${runId}`)
   mkdirSync(work, { recursive: true })
@@ -168,7 +175,7 @@ async function main() {
       log(`profile ${f}: ${s.functions.slice(0, 5).map((r) => `${r.what.split('  ')[0]} ${r.pct.toFixed(0)}%`).join(', ')}`)
     }
   }
-  const table = markdownTable(results, scenarios)
+  const table = markdownTable(results, scenarios, [pinning.text])
   const title = `Producer records/s per client: ${opts.quick ? 'quick' : 'full'} run ${startedAt.toISOString().slice(0, 16)}Z`
   const svg = svgChart(results, scenarios, CLIENTS.map((c) => c.name), title)
   const outDir = join(BENCH_DIR, 'results')
@@ -182,6 +189,7 @@ async function main() {
     source: gitDescribe(),
     broker: { bootstrap: broker.bootstrap, managedByHarness: broker.managed, kafkaVersion: broker.kafkaVersion ?? null },
     measurement: { cpuAndRss: measureMethod(), latencySampling: 'see each sample\'s latency.basis' },
+    pinning,
     options: { ...opts },
     commonSettings: { partitions: opts.partitions, replicationFactor: 1, keys: null, idempotence: 'per scenario (scenarios[].idempotence)', batchSize: opts.batchSize, lingerMs: opts.lingerMs, maxInFlight: opts.maxInFlight, bufferMemory: opts.bufferMb * 1024 * 1024, payloadPool: opts.poolSize, seed: opts.seed },
     scenarios,
@@ -260,7 +268,7 @@ async function runOnce(client, settings, ctx, admin, opts) {
     return { ...base, status: 'failed', reason: `could not create topic: ${err.message}` }
   }
   const { cmd, args } = client.command(settings, ctx)
-  const m = await runMeasured(cmd, args, { timeoutMs: settings.timeoutMs + 30_000, cwd: ROOT_DIR })
+  const m = await runMeasured(cmd, args, { timeoutMs: settings.timeoutMs + 30_000, cwd: ROOT_DIR, cpu: ctx.clientCpu })
   const measured = { command: [cmd, ...args], wallMs: m.wallMs, exitCode: m.code, signal: m.signal, cpu: m.cpu, maxRssKb: m.maxRssKb }
   let result = null
   if (client.parse) result = client.parse(m.stdout, settings, m.wallMs, ctx)

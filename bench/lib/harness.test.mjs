@@ -8,6 +8,7 @@ import zlib from 'node:zlib'
 import { test } from 'node:test'
 import { CLIENTS } from './clients.mjs'
 import { runMeasured } from './measure.mjs'
+import { pinningText, planPinning } from './pin.mjs'
 import { parseArgs, planScenarios } from './options.mjs'
 import { makePayloads, readPayloadFile, writePayloadFile } from './payload.mjs'
 import { markdownTable, svgChart } from './report.mjs'
@@ -137,4 +138,18 @@ test('zstd: a client without it is skipped with its reason, not the whole run', 
   assert.equal(byName('kafka-wire').supports(z, {}) === null, zlibHasZstd)
   const md = markdownTable([{ scenario: z, client: 'kafkajs', language: 'js', status: 'skipped', reason: 'KafkaJS ships no zstd codec' }], [z])
   assert.match(md, /\| 100 B, acks=1, zstd \| kafkajs \| skipped: KafkaJS ships no zstd codec \|/)
+})
+
+test('pinning: plan, report line, and a client really runs on the CPU it is given', async (t) => {
+  assert.deepEqual(planPinning(true, { taskset: true, cpus: [2, 3, 4] }), { broker: 2, client: 3, reason: null })
+  assert.match(planPinning(true, { taskset: true, cpus: [0] }).reason, /only 1 CPU/)
+  assert.match(planPinning(true, { taskset: false, cpus: [0, 1] }).reason, /taskset not found/)
+  assert.equal(pinningText(planPinning(false), null), 'CPU pinning: off (--no-pin)')
+  assert.equal(pinningText({ broker: 0, client: 1, reason: null }, null), 'CPU pinning (taskset): broker on CPU 0, each client process on CPU 1')
+  assert.equal(parseArgs(['--no-pin']).pin, false)
+  const plan = planPinning(true)
+  if (plan.reason !== null) return t.diagnostic(`not checked here: ${plan.reason}`)
+  const r = await runMeasured(process.execPath, ['-e', "process.stdout.write(/Cpus_allowed_list:\\s*(\\S+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])"], { cpu: plan.client })
+  assert.equal(r.code, 0, r.stderr)
+  assert.equal(r.stdout, String(plan.client))
 })

@@ -25,7 +25,9 @@ export const HELP = `npm run bench -- [options]
   --timeout-ms MS         per-run limit (default 180000)
   --seed N                payload generator seed (default 42)
   --write-readme          put this run's tables into bench/README.md (between the bench:latest markers)
-  --no-micro              skip the CPU-only microbenchmarks (bench/micro.mjs) that run first`
+  --no-micro              skip the CPU-only microbenchmarks (bench/micro.mjs) that run first
+  --no-pin                do not pin with taskset (default when taskset exists and 2+ CPUs are allowed:
+                          the broker on the first CPU, each client process on the second)`
 
 /** The codecs the harness can ask for (each runner maps these; see each client's supports()). */
 export const COMPRESSIONS = ['none', 'lz4', 'zstd']
@@ -36,7 +38,7 @@ export function parseArgs(argv) {
   const o = {
     help: false, quick: false, bootstrap: null, clients: null, valueSizes: null, acks: null, compression: null,
     records: null, warmup: null, repeat: 1, idempotence: false, batchSize: 65536, lingerMs: 5, maxInFlight: 5,
-    bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false,
+    bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false, pin: true,
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
@@ -75,6 +77,7 @@ export function parseArgs(argv) {
       case '--timeout-ms': o.timeoutMs = int(); break
       case '--seed': o.seed = int(); break
       case '--no-micro': o.micro = false; break
+      case '--no-pin': o.pin = false; break
       case '--write-readme': o.writeReadme = true; break
       default: throw new Error(`unknown option ${a} (see --help)`)
     }

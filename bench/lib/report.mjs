@@ -19,8 +19,8 @@ function ratio(kw, r, key) {
   return kw[key] / r[key]
 }
 
-/** The Markdown table: one row per client per scenario, ratios relative to kafka-wire. */
-export function markdownTable(results, scenarios) {
+/** The Markdown table: one row per client per scenario, ratios relative to kafka-wire; `header` lines (CPU pinning) first. */
+export function markdownTable(results, scenarios, header = []) {
   const head = [
     '| scenario | client | records/s | MB/s | kafka-wire ÷ client (records/s) | ack p50 / p99 / max ms | CPU s per 1M records | client CPU ÷ kafka-wire CPU | peak RSS MiB | end offsets |',
     '|---|---|--:|--:|--:|--:|--:|--:|--:|---|',
@@ -45,7 +45,7 @@ export function markdownTable(results, scenarios) {
     }
     for (const form of mine.filter((r) => ours(r) && ok(r))) goals.push(goalLine(sc, form, mine))
   }
-  const out = [...head, ...rows]
+  const out = [...(header.length > 0 ? [...header, ''] : []), ...head, ...rows]
   if (goals.length > 0) out.push('', 'Goals (issue 8): records/s ≥ 1.0x the fastest other client, ≥ 3x @platformatic/kafka, ≥ 5x KafkaJS; CPU per record ≤ 0.5x the best other JavaScript client.', '', ...goals)
   return out.join('\n')
 }
