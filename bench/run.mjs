@@ -175,7 +175,7 @@ async function main() {
       log(`profile ${f}: ${s.functions.slice(0, 5).map((r) => `${r.what.split('  ')[0]} ${r.pct.toFixed(0)}%`).join(', ')}`)
     }
   }
-  const table = markdownTable(results, scenarios, [pinning.text])
+  const table = markdownTable(results, scenarios, { header: [pinning.text], bufferMemory: opts.bufferMb * 1024 * 1024, repeat: opts.repeat })
   const title = `Producer records/s per client: ${opts.quick ? 'quick' : 'full'} run ${startedAt.toISOString().slice(0, 16)}Z`
   const svg = svgChart(results, scenarios, CLIENTS.map((c) => c.name), title)
   const outDir = join(BENCH_DIR, 'results')

@@ -11,7 +11,7 @@ import { runMeasured } from './measure.mjs'
 import { pinningText, planPinning } from './pin.mjs'
 import { parseArgs, planScenarios } from './options.mjs'
 import { makePayloads, readPayloadFile, writePayloadFile } from './payload.mjs'
-import { markdownTable, svgChart } from './report.mjs'
+import { markdownTable, microTable, svgChart } from './report.mjs'
 import { recordsPerCall, summarizeLatency } from './runner-common.mjs'
 
 test('payloads: same seed, same bytes; exact size; no newline; file round trip', () => {
@@ -88,7 +88,14 @@ test('table: ratios against kafka-wire, invalid and cannot-run rows, goal check'
   assert.match(md, /franz-go .*\*\*INVALID\*\*: end offsets add up to 9/)
   assert.match(md, /kcat \| cannot run: kcat not installed/)
   // the invalid run is not counted as "fastest other client"
-  assert.match(md, /vs fastest \(kafkajs\) 3\.00x met; vs platformatic n\/a; vs kafkajs 3\.00x MISSED; CPU 0\.25x of kafkajs met/)
+  assert.match(md, /records\/s vs fastest other \(kafkajs\) 3\.00x \(≥ 1x\) met; vs platformatic n\/a \(platformatic not run\); vs kafkajs 3\.00x \(≥ 5x\) MISSED/)
+  assert.match(md, /CPU per record vs franz-go n\/a \(franz-go invalid\)/)
+  assert.match(md, /\(issue 8: CPU vs best other JS client, kafkajs, 0\.25x, goal ≤ 0\.5x\)/)
+  assert.match(md, /1 of 2 met/)
+  // RSS goal: bufferMemory + 64 MiB; 50 MiB against 32 + 64 is 0.52x
+  assert.match(markdownTable(results, [sc], { bufferMemory: 32 * 2 ** 20 }), /peak RSS 50 MiB vs 96 MiB 0\.52x \(≤ 1x\) met/)
+  const fg = { ...results[2], status: 'ok', cpuSecPerMillion: 1 }
+  assert.match(markdownTable([results[0], fg], [sc]), /CPU per record vs franz-go 2\.00x \(≤ 1\.3x\) MISSED/)
 })
 
 test('chart is well-formed SVG with one bar per client that ran', (t) => {
@@ -122,8 +129,8 @@ test('the promise form gets its own goal line and is never counted as a peer', (
   const promise = { scenario: sc, client: 'kafka-wire-promise', language: 'js', status: 'ok', recordsPerSec: 900, mbPerSec: 0.09, cpuSecPerMillion: 1.5, latency: null, maxRssMb: 50, endOffsets: 10 }
   const md = markdownTable([...results, promise], [sc])
   assert.match(md, /\| kafka-wire-promise \| 900 \|/)
-  assert.match(md, /- 100 B, acks=1, none: vs fastest \(kafkajs\) 3\.00x met/)
-  assert.match(md, /- 100 B, acks=1, none \(kafka-wire-promise\): vs fastest \(kafkajs\) 9\.00x met/)
+  assert.match(md, /- 100 B, acks=1, none: 1 of 2 met; records\/s vs fastest other \(kafkajs\) 3\.00x/)
+  assert.match(md, /- 100 B, acks=1, none \(kafka-wire-promise\): 2 of 2 met; records\/s vs fastest other \(kafkajs\) 9\.00x/)
   const kw = CLIENTS.filter((c) => c.name.startsWith('kafka-wire'))
   assert.deepEqual(kw.map((c) => c.command({ x: 1 }, {}).args.slice(-2)), [['--send-mode', 'callback'], ['--send-mode', 'promise']])
 })
@@ -152,4 +159,14 @@ test('pinning: plan, report line, and a client really runs on the CPU it is give
   const r = await runMeasured(process.execPath, ['-e', "process.stdout.write(/Cpus_allowed_list:\\s*(\\S+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])"], { cpu: plan.client })
   assert.equal(r.code, 0, r.stderr)
   assert.equal(r.stdout, String(plan.client))
+})
+
+test('micro goals: batch build against the plain copy', () => {
+  const rows = [
+    { name: 'Buffer.copy of 1,000 x 100 B values', value: 20, unit: 'ns/record', note: '' },
+    { name: 'batch build 1,000 x 100 B', value: 150, unit: 'ns/record', note: '' },
+  ]
+  const md = microTable(rows)
+  assert.match(md, /batch build of 100 B records vs a plain copy 7\.50x \(≤ 2x\) MISSED/)
+  assert.match(md, /batch build of 1024 B records vs a plain copy n\/a \(not measured\)/)
 })
