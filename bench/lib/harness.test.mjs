@@ -1,6 +1,6 @@
 // Checks of the harness's own logic (no broker): node --test bench/lib/harness.test.mjs
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +8,7 @@ import zlib from 'node:zlib'
 import { test } from 'node:test'
 import { CLIENTS } from './clients.mjs'
 import { runMeasured } from './measure.mjs'
-import { pinningText, planPinning } from './pin.mjs'
+import { pinningText, pinProcess, planPinning } from './pin.mjs'
 import { parseArgs, planScenarios } from './options.mjs'
 import { makePayloads, readPayloadFile, writePayloadFile } from './payload.mjs'
 import { markdownTable, microTable, svgChart } from './report.mjs'
@@ -159,6 +159,14 @@ test('pinning: plan, report line, and a client really runs on the CPU it is give
   const r = await runMeasured(process.execPath, ['-e', "process.stdout.write(/Cpus_allowed_list:\\s*(\\S+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])"], { cpu: plan.client })
   assert.equal(r.code, 0, r.stderr)
   assert.equal(r.stdout, String(plan.client))
+  // the broker's way: a running process, every thread
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10_000)'], { stdio: 'ignore' })
+  try {
+    assert.equal(pinProcess(child.pid, plan.broker), null)
+    assert.match(readFileSync(`/proc/${child.pid}/status`, 'utf8'), new RegExp(`Cpus_allowed_list:\\s*${plan.broker}\\n`))
+  } finally {
+    child.kill('SIGKILL')
+  }
 })
 
 test('micro goals: batch build against the plain copy', () => {
