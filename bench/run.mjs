@@ -14,6 +14,7 @@ import { BENCH_DIR, CLIENTS, ROOT_DIR, ensureBenchModules } from './lib/clients.
 import { markdownTable, microTable, scenarioLabel, svgChart } from './lib/report.mjs'
 import { startBroker } from './lib/broker.mjs'
 import { summarizeProfile } from './lib/profile-summary.mjs'
+import { pinningText, pinProcess, planPinning } from './lib/pin.mjs'
 
 const log = (line) => process.stdout.write(`${line}\n`)
 
@@ -27,6 +28,7 @@ async function main() {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-')
   const runId = Math.random().toString(36).slice(2, 8)
   const scenarios = planScenarios(opts)
+  const pin = planPinning(opts.pin)
   const selected = CLIENTS.filter((c) => opts.clients === null || opts.clients.includes(c.name))
   if (opts.clients !== null) {
     const unknown = opts.clients.filter((n) => !CLIENTS.some((c) => c.name === n))
@@ -34,10 +36,13 @@ async function main() {
   }
   log(`kafka-wire bench${opts.quick ? ' (quick)' : ''}: ${scenarios.length} scenario(s) x ${selected.length} client(s); CPU/RSS measured with ${measureMethod() ?? 'nothing (install GNU time or python3)'}`)
 
-  // Install the Node peers first. The harness's own admin client (KafkaJS) also resolves from the
-  // root devDependencies, so a failed install only marks the peers that need it as "cannot run".
-  const npmReason = ensureBenchModules(log)
-  if (npmReason !== null) log(`bench/node_modules could not be installed: ${npmReason}`)
+  // Install the Node peers first, when a selected client needs them (--clients kafka-wire,kcat needs
+  // no npm ci). The harness's own admin client (KafkaJS) also resolves from the root
+  // devDependencies, so a failed install only marks the peers that need it as "cannot run".
+  if (selected.some((c) => c.benchModules)) {
+    const npmReason = ensureBenchModules(log)
+    if (npmReason !== null) log(`bench/node_modules could not be installed: ${npmReason}`)
+  }
   let openAdmin
   try {
     ;({ openAdmin } = await import('./lib/admin.mjs'))
@@ -49,7 +54,7 @@ async function main() {
   let micro = null
   if (opts.micro) {
     process.stdout.write('microbenchmarks (CPU only): running… ')
-    const m = await runMeasured(process.execPath, [join(BENCH_DIR, 'micro.mjs'), '--json'], { timeoutMs: 120_000, cwd: ROOT_DIR })
+    const m = await runMeasured(process.execPath, [join(BENCH_DIR, 'micro.mjs'), '--json'], { timeoutMs: 120_000, cwd: ROOT_DIR, cpu: pin.client })
     const line = m.stdout.trim().split('\n').pop() ?? ''
     try {
       micro = JSON.parse(line)
@@ -60,6 +65,10 @@ async function main() {
   }
 
   const broker = await startBroker(opts, log)
+  // the broker (its JVM, every thread) on one CPU; runOnce starts each client on the other
+  const brokerPin = pin.reason !== null ? null : broker.pid === null ? 'external broker (--bootstrap): pin it yourself' : pinProcess(broker.pid, pin.broker)
+  const pinning = { broker: brokerPin === null ? pin.broker : null, brokerNotPinned: brokerPin, client: pin.client, off: pin.reason, text: pinningText(pin, brokerPin) }
+  log(pinning.text)
   const stopBroker = async () => {
     if (broker.stop) await broker.stop()
   }
@@ -74,6 +83,7 @@ async function main() {
     profileDir: join(BENCH_DIR, 'results', `profiles-${stamp}`),
     node22: opts.node22,
     kafkaLibs: opts.kafkaLibs ?? broker.kafkaLibs ?? null,
+    clientCpu: pin.client,
   }
   const work = join(tmpdir(), `kw-bench-${runId}`)
   mkdirSync(work, { recursive: true })
@@ -87,8 +97,11 @@ async function main() {
       ready.set(c.name, reason)
       log(reason === null ? `ready: ${c.name}` : `${c.name}: cannot run: ${reason}`)
     }
-    const notReady = [...ready.values()].filter((r) => r !== null).length
-    const total = scenarios.length * selected.length * opts.repeat
+    // A client that cannot do a scenario (zstd without a codec) is skipped in it, with its reason.
+    const skip = new Map(scenarios.map((sc) => [sc.id, new Map(selected.filter((c) => ready.get(c.name) === null).map((c) => [c.name, c.supports?.(sc, ctx) ?? null]))]))
+    const runnable = (sc, c) => ready.get(c.name) === null && skip.get(sc.id).get(c.name) === null
+    for (const sc of scenarios) for (const [name, why] of skip.get(sc.id)) if (why !== null) log(`${scenarioLabel(sc)} · ${name}: skipped: ${why}`)
+    const total = scenarios.reduce((t, sc) => t + selected.filter((c) => runnable(sc, c)).length, 0) * opts.repeat
     let n = 0
     if (opts.brokerWarmup > 0) {
       process.stdout.write(`warming the broker with ${opts.brokerWarmup.toLocaleString('en-US')} unmeasured records… `)
@@ -105,7 +118,7 @@ async function main() {
         // Each repeat starts with a different client, so no client always runs first (cold caches).
         const order = selected.map((_, i) => selected[(i + rep) % selected.length])
         for (const c of order) {
-          if (ready.get(c.name) !== null) continue
+          if (!runnable(sc, c)) continue
           if (c.name === 'kcat' && kcatFile === null) kcatFile = await writeKcatFile(join(work, `kcat-${sc.id}.txt`), values, sc.records)
           n++
           const topic = `kwbench-${runId}-${sc.id}-${c.name}-${rep}`
@@ -121,7 +134,7 @@ async function main() {
             valueSize: sc.valueSize,
             acks: sc.acks,
             compression: sc.compression,
-            idempotence: opts.idempotence,
+            idempotence: sc.idempotence,
             batchSize: opts.batchSize,
             lingerMs: opts.lingerMs,
             maxInFlight: opts.maxInFlight,
@@ -131,7 +144,7 @@ async function main() {
             seed: opts.seed,
             timeoutMs: opts.timeoutMs,
           }
-          process.stdout.write(`[${n}/${total - notReady * scenarios.length * opts.repeat}] ${scenarioLabel(sc)} · ${c.name}${opts.repeat > 1 ? ` #${rep + 1}` : ''}: running… `)
+          process.stdout.write(`[${n}/${total}] ${scenarioLabel(sc)} · ${c.name}${opts.repeat > 1 ? ` #${rep + 1}` : ''}: running… `)
           const sample = await runOnce(c, settings, ctx, admin, opts)
           samples.get(c.name).push(sample)
           log(progressText(sample))
@@ -139,7 +152,9 @@ async function main() {
       }
       for (const c of selected) {
         const reason = ready.get(c.name)
+        const skipped = reason === null ? skip.get(sc.id).get(c.name) : null
         if (reason !== null) results.push({ scenario: sc, client: c.name, language: c.language, status: 'cannot run', reason, samples: [] })
+        else if (skipped !== null) results.push({ scenario: sc, client: c.name, language: c.language, status: 'skipped', reason: skipped, samples: [] })
         else results.push(summarize(sc, c, samples.get(c.name)))
       }
       if (kcatFile !== null) rmSync(kcatFile, { force: true })
@@ -160,7 +175,7 @@ async function main() {
       log(`profile ${f}: ${s.functions.slice(0, 5).map((r) => `${r.what.split('  ')[0]} ${r.pct.toFixed(0)}%`).join(', ')}`)
     }
   }
-  const table = markdownTable(results, scenarios)
+  const table = markdownTable(results, scenarios, { header: [pinning.text], bufferMemory: opts.bufferMb * 1024 * 1024, repeat: opts.repeat })
   const title = `Producer records/s per client: ${opts.quick ? 'quick' : 'full'} run ${startedAt.toISOString().slice(0, 16)}Z`
   const svg = svgChart(results, scenarios, CLIENTS.map((c) => c.name), title)
   const outDir = join(BENCH_DIR, 'results')
@@ -174,8 +189,9 @@ async function main() {
     source: gitDescribe(),
     broker: { bootstrap: broker.bootstrap, managedByHarness: broker.managed, kafkaVersion: broker.kafkaVersion ?? null },
     measurement: { cpuAndRss: measureMethod(), latencySampling: 'see each sample\'s latency.basis' },
+    pinning,
     options: { ...opts },
-    commonSettings: { partitions: opts.partitions, replicationFactor: 1, keys: null, idempotence: opts.idempotence, batchSize: opts.batchSize, lingerMs: opts.lingerMs, maxInFlight: opts.maxInFlight, bufferMemory: opts.bufferMb * 1024 * 1024, payloadPool: opts.poolSize, seed: opts.seed },
+    commonSettings: { partitions: opts.partitions, replicationFactor: 1, keys: null, idempotence: 'per scenario (scenarios[].idempotence)', batchSize: opts.batchSize, lingerMs: opts.lingerMs, maxInFlight: opts.maxInFlight, bufferMemory: opts.bufferMb * 1024 * 1024, payloadPool: opts.poolSize, seed: opts.seed },
     scenarios,
     results,
     micro,
@@ -252,7 +268,7 @@ async function runOnce(client, settings, ctx, admin, opts) {
     return { ...base, status: 'failed', reason: `could not create topic: ${err.message}` }
   }
   const { cmd, args } = client.command(settings, ctx)
-  const m = await runMeasured(cmd, args, { timeoutMs: settings.timeoutMs + 30_000, cwd: ROOT_DIR })
+  const m = await runMeasured(cmd, args, { timeoutMs: settings.timeoutMs + 30_000, cwd: ROOT_DIR, cpu: ctx.clientCpu })
   const measured = { command: [cmd, ...args], wallMs: m.wallMs, exitCode: m.code, signal: m.signal, cpu: m.cpu, maxRssKb: m.maxRssKb }
   let result = null
   if (client.parse) result = client.parse(m.stdout, settings, m.wallMs, ctx)

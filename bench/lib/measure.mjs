@@ -54,11 +54,12 @@ export function measureMethod() {
 }
 
 /**
- * Runs `cmd args` to completion (killed after `timeoutMs`), collecting stdout/stderr.
+ * Runs `cmd args` to completion (killed after `timeoutMs`), collecting stdout/stderr; with `cpu`, the
+ * waiter and so the client run under `taskset -c cpu` (the client inherits the affinity).
  * Resolves with { code, signal, stdout, stderr, wallMs, cpu: {user, sys, total} | null, maxRssKb | null, method }.
  * wallMs is the child's own lifetime as the waiter saw it when it can tell, else as seen from here.
  */
-export function runMeasured(cmd, args, { env, cwd, timeoutMs, stdin } = {}) {
+export function runMeasured(cmd, args, { env, cwd, timeoutMs, stdin, cpu = null } = {}) {
   const method = measureMethod()
   const dir = mkdtempSync(join(tmpdir(), 'kw-bench-'))
   const out = join(dir, 'rusage')
@@ -66,6 +67,7 @@ export function runMeasured(cmd, args, { env, cwd, timeoutMs, stdin } = {}) {
   if (method === 'gnu-time') argv = ['/usr/bin/time', ['-f', '%U %S %M %e', '-o', out, '--', cmd, ...args]]
   else if (method === 'python3-wait4') argv = ['python3', ['-c', PY_WAIT4, out, cmd, ...args]]
   else argv = [cmd, args]
+  if (cpu !== null) argv = ['taskset', ['-c', String(cpu), argv[0], ...argv[1]]] // taskset execs: same pid, same group
   return new Promise((resolve) => {
     const t0 = performance.now()
     // Own process group, so a timeout (or Ctrl-C) can end the client and its waiter together.

@@ -7,11 +7,13 @@ export const HELP = `npm run bench -- [options]
   --clients a,b,...       only these clients (kafka-wire, kafkajs, platformatic, node-rdkafka, franz-go, java, kcat)
   --value-sizes 100,1024  record value sizes in bytes       (full default: 100,1024)
   --acks 1,all            acks settings                     (full default: 1,all)
-  --compression none,lz4  compression types                 (full default: none,lz4)
+  --compression none,lz4  compression types: none, lz4, zstd (full default: none,lz4); a client
+                          without zstd is listed as skipped, with its reason
   --records N             records per run (default: 1,000,000 for 100 B, 300,000 for 1 KiB; quick 500,000 / 150,000)
   --warmup N              warm-up records per run, excluded from figures (default: 10% of records)
   --repeat N              runs per client and scenario; the median is reported, all samples kept (default 1)
-  --idempotence           enable idempotence in every client (needs --acks all)
+  --idempotence           every scenario idempotent (enable.idempotence=true, or the client's own name for it;
+                          acks=all). Without it the full matrix still has one idempotent scenario (100 B, acks=all, none)
   --batch-size BYTES      default 65536     --linger-ms MS   default 5     --max-in-flight N  default 5
   --broker-warmup N       unmeasured records sent (by KafkaJS) before the first run, to warm the broker (default 50,000; 0 = off)
   --buffer-mb MB          client-side buffer bound for every client (buffer.memory etc.; default 32)
@@ -23,7 +25,12 @@ export const HELP = `npm run bench -- [options]
   --timeout-ms MS         per-run limit (default 180000)
   --seed N                payload generator seed (default 42)
   --write-readme          put this run's tables into bench/README.md (between the bench:latest markers)
-  --no-micro              skip the CPU-only microbenchmarks (bench/micro.mjs) that run first`
+  --no-micro              skip the CPU-only microbenchmarks (bench/micro.mjs) that run first
+  --no-pin                do not pin with taskset (default when taskset exists and 2+ CPUs are allowed:
+                          the broker on the first CPU, each client process on the second)`
+
+/** The codecs the harness can ask for (each runner maps these; see each client's supports()). */
+export const COMPRESSIONS = ['none', 'lz4', 'zstd']
 
 const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean)
 
@@ -31,7 +38,7 @@ export function parseArgs(argv) {
   const o = {
     help: false, quick: false, bootstrap: null, clients: null, valueSizes: null, acks: null, compression: null,
     records: null, warmup: null, repeat: 1, idempotence: false, batchSize: 65536, lingerMs: 5, maxInFlight: 5,
-    bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false,
+    bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false, pin: true,
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
@@ -70,36 +77,45 @@ export function parseArgs(argv) {
       case '--timeout-ms': o.timeoutMs = int(); break
       case '--seed': o.seed = int(); break
       case '--no-micro': o.micro = false; break
+      case '--no-pin': o.pin = false; break
       case '--write-readme': o.writeReadme = true; break
       default: throw new Error(`unknown option ${a} (see --help)`)
     }
   }
   for (const a of o.acks ?? []) if (a !== '1' && a !== 'all') throw new Error(`--acks: ${a} is not 1 or all`)
-  for (const c of o.compression ?? []) if (c !== 'none' && c !== 'lz4') throw new Error(`--compression: ${c} is not none or lz4`)
+  // Only codecs every runner maps explicitly: a runner that fell back to "none" for a name it did
+  // not know would be measured uncompressed under a compressed label.
+  for (const c of o.compression ?? []) if (!COMPRESSIONS.includes(c)) throw new Error(`--compression: ${c} is not one of ${COMPRESSIONS.join(', ')}`)
   for (const v of o.valueSizes ?? []) if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--value-sizes: ${v} is not a size in bytes`)
-  if (o.idempotence && (o.acks ?? ['1']).includes('1') && !(o.quick && o.acks === null)) {
-    throw new Error('--idempotence needs acks=all in every scenario: add --acks all')
-  }
+  if (o.idempotence && (o.acks ?? []).includes('1')) throw new Error('--idempotence needs acks=all in every scenario: drop acks=1 from --acks')
   return o
 }
 
-/** The scenarios to run: the full matrix, or with --quick two corners of it. */
+/**
+ * The scenarios to run: the full matrix, or with --quick two corners of it. The full default matrix
+ * also has one idempotent scenario (issue 15); --idempotence makes every scenario idempotent (acks=all).
+ */
 export function planScenarios(o) {
   const defaultRecords = (size) => (o.quick ? (size >= 1024 ? 150_000 : 500_000) : size >= 1024 ? 300_000 : 1_000_000)
+  const idempotence = o.idempotence
+  const defaults = o.valueSizes === null && o.acks === null && o.compression === null
   let combos
-  if (o.quick && o.valueSizes === null && o.acks === null && o.compression === null) {
+  if (o.quick && defaults) {
     combos = [
-      { valueSize: 100, acks: o.idempotence ? 'all' : '1', compression: 'none' },
-      { valueSize: 1024, acks: 'all', compression: 'lz4' },
+      { valueSize: 100, acks: idempotence ? 'all' : '1', compression: 'none', idempotence },
+      { valueSize: 1024, acks: 'all', compression: 'lz4', idempotence },
     ]
   } else {
     combos = []
     for (const valueSize of o.valueSizes ?? [100, 1024])
-      for (const acks of o.acks ?? ['1', 'all'])
-        for (const compression of o.compression ?? ['none', 'lz4']) combos.push({ valueSize, acks, compression })
+      for (const acks of o.acks ?? (idempotence ? ['all'] : ['1', 'all']))
+        for (const compression of o.compression ?? ['none', 'lz4']) combos.push({ valueSize, acks, compression, idempotence })
+    // the cost of idempotence (sequence numbers, InitProducerId) shows most with small records
+    if (defaults && !idempotence) combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true })
   }
   return combos.map((c) => {
     const records = o.records ?? defaultRecords(c.valueSize)
-    return { id: `${c.valueSize}b-acks${c.acks}-${c.compression}`, ...c, records, warmupRecords: o.warmup ?? Math.floor(records / 10) }
+    const id = `${c.valueSize}b-acks${c.acks}-${c.compression}${c.idempotence ? '-idem' : ''}`
+    return { id, ...c, records, warmupRecords: o.warmup ?? Math.floor(records / 10) }
   })
 }

@@ -1,4 +1,9 @@
 // kafka-wire runner: the package's own build (dist/), as a user of the published package would run it.
+// Two send modes, each its own client row (issue 15: users see what each form costs):
+//   callback (row "kafka-wire"):         send(record, callback) per record
+//   promise  (row "kafka-wire-promise"): send(record) per record, its promise's failure caught,
+//                                         flush() at the end (the form most user code has)
+// The mode is settings.sendMode (the harness sets it), or --send-mode callback|promise after the JSON.
 import { existsSync, readFileSync } from 'node:fs'
 import { emitResult, fail, LatencyRecorder, LATENCY_SAMPLE_EVERY, readSettings, watchdog } from '../lib/runner-common.mjs'
 
@@ -6,6 +11,9 @@ const dist = new URL('../../dist/index.js', import.meta.url)
 
 async function main() {
   const s = readSettings()
+  const flag = process.argv.indexOf('--send-mode')
+  const mode = flag > 0 ? process.argv[flag + 1] : (s.sendMode ?? 'callback')
+  if (mode !== 'callback' && mode !== 'promise') throw new Error(`--send-mode: ${mode} is not callback or promise`)
   let phase = 'starting'
   let next = 0
   let outstanding = 0
@@ -24,7 +32,7 @@ async function main() {
     enableIdempotence: s.idempotence,
     bufferMemory: s.bufferMemory,
   })
-  const lat = new LatencyRecorder(`1 in ${LATENCY_SAMPLE_EVERY} records`)
+  const lat = new LatencyRecorder(`1 in ${LATENCY_SAMPLE_EVERY} records${mode === 'promise' ? ' (promise settled)' : ''}`)
   // Records handed over but not yet acknowledged are bounded by the same buffer size every client
   // gets (buffer.memory), so the loop cannot queue the whole run in memory; past the producer's own
   // limit its send() takes the blocking path, as the Java client's send() would block.
@@ -40,6 +48,7 @@ async function main() {
       w()
     }
   }
+  const onOk = () => onAck(null)
   const pool = s.payloads
   const topic = s.topic
   const run = async (total, measure) => {
@@ -49,7 +58,20 @@ async function main() {
       if (firstError !== null) throw firstError
       const value = pool[next % pool.length]
       outstanding++
-      if (measure && next % LATENCY_SAMPLE_EVERY === 0) {
+      const sample = measure && next % LATENCY_SAMPLE_EVERY === 0
+      if (mode === 'promise') {
+        // one promise per record, as user code that catches failures has (then(ok, fail) = catch + count)
+        if (sample) {
+          const t0 = performance.now()
+          const done = (err) => {
+            lat.add(performance.now() - t0)
+            onAck(err)
+          }
+          producer.send({ topic, value }).then(() => done(null), done)
+        } else {
+          producer.send({ topic, value }).then(onOk, onAck)
+        }
+      } else if (sample) {
         const t0 = performance.now()
         producer.send({ topic, value }, (err) => {
           lat.add(performance.now() - t0)
@@ -62,6 +84,8 @@ async function main() {
     }
     phase = `flush after ${measure ? 'measured' : 'warm-up'} records`
     await producer.flush()
+    // a promise's handlers run in a microtask after its batch completes: count every one in
+    while (outstanding > 0) await new Promise((r) => setImmediate(r))
     if (firstError !== null) throw firstError
   }
   if (s.warmupRecords > 0) await run(s.warmupRecords, false)
@@ -71,7 +95,15 @@ async function main() {
   phase = 'close'
   await producer.close()
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
-  emitResult({ client: 'kafka-wire', version: pkg.version, records: s.records, warmupRecords: s.warmupRecords, elapsedMs, latency: lat.summary() })
+  emitResult({
+    client: mode === 'promise' ? 'kafka-wire-promise' : 'kafka-wire',
+    version: pkg.version,
+    records: s.records,
+    warmupRecords: s.warmupRecords,
+    elapsedMs,
+    latency: lat.summary(),
+    notes: mode === 'promise' ? 'send(record) per record, promise failures caught, flush() at the end' : 'send(record, callback) per record',
+  })
 }
 
 main().catch(fail)

@@ -8,6 +8,8 @@ async function main() {
   const s = readSettings()
   watchdog(s.timeoutMs)
   const Kafka = require('node-rdkafka')
+  // librdkafka silently has no codec it was built without; say so instead of failing later
+  if (s.compression !== 'none' && !Kafka.features.includes(s.compression)) throw new Error(`librdkafka ${Kafka.librdkafkaVersion} was built without ${s.compression} (features: ${Kafka.features.join(',')})`)
   const producer = new Kafka.Producer(
     {
       'client.id': 'bench-node-rdkafka',

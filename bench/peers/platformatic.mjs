@@ -29,7 +29,8 @@ async function main() {
     warmupRecords: s.warmupRecords,
     elapsedMs,
     latency: lat.summary(),
-    notes: `send of ${recordsPerCall} records per call, ${s.maxInFlight} calls outstanding; Node ${process.version}`,
+    // its constructor forces maxInflights 1 (and acks all) when idempotent
+    notes: `send of ${recordsPerCall} records per call, ${s.maxInFlight} calls outstanding; Node ${process.version}${s.idempotence ? '; idempotent: the client forces maxInflights 1' : ''}`,
   })
 }
 

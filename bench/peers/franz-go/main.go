@@ -79,10 +79,16 @@ func main() {
 	} else {
 		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(s.MaxInFlight))
 	}
-	if s.Compression == "lz4" {
-		opts = append(opts, kgo.ProducerBatchCompression(kgo.Lz4Compression()))
-	} else {
+	switch s.Compression {
+	case "none":
 		opts = append(opts, kgo.ProducerBatchCompression(kgo.NoCompression()))
+	case "lz4":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.Lz4Compression()))
+	case "zstd":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.ZstdCompression()))
+	default:
+		// never fall back to none: the run would be measured uncompressed under a compressed label
+		fail(fmt.Errorf("compression %q is not supported by this runner", s.Compression))
 	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
