@@ -16,10 +16,10 @@ export interface ConsumedRecord {
  * offset order. kcat verifies batch CRCs (`check.crcs=true`). Keys and values must be text without
  * the separator characters.
  */
-export async function consumeWithKcat(bootstrap: readonly string[], topic: string, timeoutMs = 120_000): Promise<ConsumedRecord[]> {
+export async function consumeWithKcat(bootstrap: readonly string[], topic: string, timeoutMs = 120_000, extraArgs: readonly string[] = []): Promise<ConsumedRecord[]> {
   const { stdout } = await run(
     'kcat',
-    ['-C', '-b', bootstrap.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'check.crcs=true', '-f', '%p\t%o\t%k\t%s\n'],
+    ['-C', '-b', bootstrap.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'check.crcs=true', ...extraArgs, '-f', '%p\t%o\t%k\t%s\n'],
     { timeout: timeoutMs, maxBuffer: 1024 * 1024 * 1024 },
   )
   const records: ConsumedRecord[] = []
