@@ -3,7 +3,7 @@
  * coordinator, the transaction's partitions and offsets, commit and abort, and which errors are
  * abortable and which fatal. Sequences and the producer id stay with `IdempotenceManager`.
  */
-import { ERROR_BY_NAME, errorInfo } from '../protocol/errors.js'
+import { ERROR_BY_NAME, errorInfo, KafkaProtocolError } from '../protocol/errors.js'
 import { brokerError, ClusterAuthorizationFailedError } from '../protocol/authorization-errors.js'
 import { NetworkError } from '../network/errors.js'
 import type { PartitionQueue } from './accumulator.js'
@@ -266,7 +266,9 @@ export class TransactionManager {
       return
     }
     this.pending.push(q)
-    if (this.adding === null) this.adding = this.addPending().finally(() => (this.adding = null))
+    // One request for the partitions of this turn of the event loop (Java sends what accumulated
+    // since the sender's last pass).
+    if (this.adding === null) this.adding = new Promise<void>((r) => setImmediate(r)).then(() => this.addPending()).finally(() => (this.adding = null))
   }
 
   /**
@@ -477,7 +479,7 @@ export class TransactionManager {
         waitMs = c === E.CONCURRENT_TRANSACTIONS ? CONCURRENT_TRANSACTIONS_BACKOFF_MS : backoffMs(n, this.d.retryBackoffMs, this.d.retryBackoffMaxMs)
         this.d.logger.debug(`${api}: retrying`, { error: errorInfo(c).name, attempt: n })
       } catch (err) {
-        if (!(err instanceof CoordinatorNotReady) && !(err instanceof NetworkError && err.retriable)) throw err
+        if (!coordinatorNotReady(err) && !(err instanceof NetworkError && err.retriable)) throw err
         onConnectionLost()
         waitMs = backoffMs(n, this.d.retryBackoffMs, this.d.retryBackoffMaxMs)
         this.d.logger.debug(`${api}: retrying after a connection failure`, { error: err, attempt: n })
@@ -491,7 +493,8 @@ export class TransactionManager {
     const r = await this.d.transport.findCoordinator(kind, key)
     if (r.errorCode !== 0) {
       // Retried by `retrying` like the coordinator's own answers; anything else is refused for good.
-      if (FIND_AGAIN.has(r.errorCode) || RETRY_LATER.has(r.errorCode)) throw new CoordinatorNotReady(`FindCoordinator(${kind}): ${errorInfo(r.errorCode).name} for ${JSON.stringify(key)}`)
+      // Retried by `retrying` like a lost connection (see coordinatorNotReady).
+      if (FIND_AGAIN.has(r.errorCode) || RETRY_LATER.has(r.errorCode)) throw new KafkaProtocolError(r.errorCode, `FindCoordinator(${kind}) for ${JSON.stringify(key)}`, r.errorMessage)
       this.check(`FindCoordinator(${kind})`, r.errorCode)
     }
     this.d.transport.addBroker(r.nodeId, r.host, r.port)
@@ -538,6 +541,11 @@ export class TransactionManager {
   }
 }
 
+/** FindCoordinator answered that the coordinator is not there yet (thrown by findCoordinator). */
+function coordinatorNotReady(err: unknown): boolean {
+  return err instanceof KafkaProtocolError && (FIND_AGAIN.has(err.code) || RETRY_LATER.has(err.code))
+}
+
 /** The code a multi-partition answer stands for: a retriable one first, then the first error. */
 function worstCode(codes: readonly number[]): number {
   let first = 0
@@ -548,5 +556,3 @@ function worstCode(codes: readonly number[]): number {
   return first
 }
 
-/** A coordinator that cannot be found yet (FindCoordinator answered a retriable error): retried like a lost connection. */
-class CoordinatorNotReady extends Error {}
