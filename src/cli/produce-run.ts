@@ -122,7 +122,13 @@ export async function runProducer(source: AsyncIterable<CliRecord> | Iterable<Cl
       w()
     }
   }
+  // -X transactional.id=…: the whole run is one transaction (its requests show in --dump).
+  const transactional = options.producer.transactionalId !== undefined
   try {
+    if (transactional) {
+      await producer.initTransactions()
+      producer.beginTransaction()
+    }
     for await (const r of source) {
       const record: ProducerRecord<Buffer | null, Buffer | null> = { topic: options.topic, key: r.key, value: r.value }
       if (r.headers !== null) record.headers = r.headers
@@ -140,7 +146,8 @@ export async function runProducer(source: AsyncIterable<CliRecord> | Iterable<Cl
       }
       if (stats.sent - settled >= window) await new Promise<void>((resolve) => (wake = resolve))
     }
-    await producer.flush()
+    if (transactional) await commitOrAbort(producer)
+    else await producer.flush()
   } finally {
     await producer.close()
     // A send rejected before it reached a batch (e.g. RecordTooLargeError) gets its callback on a
@@ -160,6 +167,16 @@ export async function runProducer(source: AsyncIterable<CliRecord> | Iterable<Cl
   }
   stats.latencies = stats.latencies.subarray(0, stats.acked)
   return stats
+}
+
+/** Commits the run's transaction; if that fails, aborts it (when the producer still can) and rethrows. */
+async function commitOrAbort(producer: Producer<Buffer | null, Buffer | null>): Promise<void> {
+  try {
+    await producer.commitTransaction()
+  } catch (err) {
+    if (producer.transactionState === 'abortableError') await producer.abortTransaction().catch(() => undefined)
+    throw err
+  }
 }
 
 /** The `q`-quantile (0..1) of `values` (sorted in place). */

@@ -88,6 +88,20 @@ describe('kafka-wire produce against the real broker (subprocess)', () => {
     expect((await kcatRead(topic)).length).toBe(3)
   })
 
+  it('-X transactional.id makes the run one transaction: the dump shows its coordinator requests, read_committed sees the records', async () => {
+    const topic = `cli-txn-${randomBytes(4).toString('hex')}`
+    await createTopic(topic, 1)
+    const r = await cli(['produce', '-b', bootstrapServers().join(','), '-t', topic, '--count', '3', '--dump', '--dump-api', 'FindCoordinator', '--dump-api', 'InitProducerId', '--dump-api', 'EndTxn', '--dump-only', 'requests', '-X', `transactional.id=cli-${randomBytes(4).toString('hex')}`])
+    expect(r.stderr).toMatch(/records: 3 acknowledged, 0 failed/)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/FindCoordinator/)
+    expect(r.stdout).toMatch(/InitProducerId/)
+    expect(r.stdout).toMatch(/EndTxn/)
+    expect(r.stdout).toMatch(/committed +true/)
+    const { stdout } = await run('kcat', ['-C', '-b', bootstrapServers().join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%s\n'], { timeout: 120_000 })
+    expect(stdout.split('\n').filter((l) => l !== '').length).toBe(3)
+  })
+
   it('--format json sends key, value, headers and partition; kcat reads them back', async () => {
     const topic = `cli-json-${randomBytes(4).toString('hex')}`
     await createTopic(topic, 3)
