@@ -15,6 +15,7 @@ import { markdownTable, microTable, scenarioLabel, svgChart } from './lib/report
 import { startBroker } from './lib/broker.mjs'
 import { summarizeProfile } from './lib/profile-summary.mjs'
 import { pinningText, pinProcess, planPinning } from './lib/pin.mjs'
+import { verifyTransactional } from './lib/txn-check.mjs'
 
 const log = (line) => process.stdout.write(`${line}\n`)
 
@@ -135,6 +136,12 @@ async function main() {
             acks: sc.acks,
             compression: sc.compression,
             idempotence: sc.idempotence,
+            // transactional scenarios: a fresh transactional id per run, the same timeout everywhere
+            transactional: sc.transactional,
+            txnRecords: sc.txnRecords,
+            javaTxnMs: sc.javaTxnMs,
+            transactionalId: sc.transactional ? `${topic}-txn` : null,
+            transactionTimeoutMs: 60_000,
             batchSize: opts.batchSize,
             lingerMs: opts.lingerMs,
             maxInFlight: opts.maxInFlight,
@@ -292,11 +299,27 @@ async function runOnce(client, settings, ctx, admin, opts) {
     let endOffsets = null
     let status = 'ok'
     let reason = null
+    let txn = null
     try {
-      endOffsets = await admin.endOffsetSum(settings.topic)
-      if (endOffsets !== sent) {
-        status = 'invalid'
-        reason = `end offsets add up to ${endOffsets}, client sent ${sent}`
+      if (settings.transactional) {
+        // end offsets = records + one marker per partition per transaction; a read_committed
+        // consumer must see every record (bench/lib/txn-check.mjs)
+        const check = await verifyTransactional({
+          admin, bootstrap: settings.bootstrap, topic: settings.topic, sent, partitions: settings.partitions,
+          transactions: result.txn?.transactions ?? null, kafkaLibs: ctx.kafkaLibs, transactionalId: settings.transactionalId,
+        })
+        endOffsets = check.endOffsets
+        txn = { ...result.txn, ...check, transactions: check.transactions, clientTransactions: result.txn?.transactions ?? null }
+        if (check.problems.length > 0) {
+          status = 'invalid'
+          reason = check.problems.join('; ')
+        }
+      } else {
+        endOffsets = await admin.endOffsetSum(settings.topic)
+        if (endOffsets !== sent) {
+          status = 'invalid'
+          reason = `end offsets add up to ${endOffsets}, client sent ${sent}`
+        }
       }
     } catch (err) {
       status = 'invalid'
@@ -311,6 +334,7 @@ async function runOnce(client, settings, ctx, admin, opts) {
       result,
       expectedOffsets: sent,
       endOffsets,
+      txn,
       recordsPerSec,
       mbPerSec: (recordsPerSec * settings.valueSize) / 1e6,
       cpuSec: m.cpu?.total ?? null,
@@ -326,8 +350,10 @@ function progressText(s) {
   if (s.status === 'failed') return `FAILED: ${s.reason}`
   const cpu = s.cpuSec === null ? '' : `, CPU ${s.cpuSec.toFixed(2)} s`
   const rss = s.maxRssMb === null ? '' : `, RSS ${s.maxRssMb.toFixed(0)} MiB`
-  const check = s.status === 'ok' ? 'offsets ok' : `INVALID (${s.reason})`
-  return `${Math.round(s.recordsPerSec).toLocaleString('en-US')} records/s, ${s.mbPerSec.toFixed(1)} MB/s${cpu}${rss}, ${check}`
+  const check = s.status === 'ok' ? (s.txn ? 'offsets and read_committed ok' : 'offsets ok') : `INVALID (${s.reason})`
+  const t = s.txn
+  const commits = t ? `, ${t.transactions ?? '?'} transactions, commit p50/p99 ${t.commitLatency ? `${t.commitLatency.p50.toFixed(1)}/${t.commitLatency.p99.toFixed(1)} ms` : 'n/a'}` : ''
+  return `${Math.round(s.recordsPerSec).toLocaleString('en-US')} records/s, ${s.mbPerSec.toFixed(1)} MB/s${commits}${cpu}${rss}, ${check}`
 }
 
 /** The figures of a (scenario, client): the median sample by records/s; every sample kept raw. */
@@ -350,6 +376,7 @@ function summarize(sc, c, samples) {
     cpuSecPerMillion: med.cpuSecPerMillion,
     maxRssMb: med.maxRssMb,
     endOffsets: med.endOffsets,
+    txn: med.txn ?? null,
   }
 }
 

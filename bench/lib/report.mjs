@@ -3,10 +3,11 @@
 const fmtInt = (x) => (x === null || x === undefined ? '–' : Math.round(x).toLocaleString('en-US'))
 const fmt = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d))
 
-/** "100 B, acks=1, none", "100 B, acks=all, none, idempotent" */
+/** "100 B, acks=1, none", "100 B, acks=all, none, idempotent", "100 B, acks=all, none, transactions of 1,000" */
 export function scenarioLabel(sc) {
   const size = sc.valueSize >= 1024 && sc.valueSize % 1024 === 0 ? `${sc.valueSize / 1024} KiB` : `${sc.valueSize} B`
-  return `${size}, acks=${sc.acks}, ${sc.compression}${sc.idempotence ? ', idempotent' : ''}`
+  const mode = sc.transactional ? `, transactions of ${fmtInt(sc.txnRecords)}` : sc.idempotence ? ', idempotent' : ''
+  return `${size}, acks=${sc.acks}, ${sc.compression}${mode}`
 }
 
 const ok = (r) => r.status === 'ok'
@@ -42,7 +43,8 @@ export function markdownTable(results, scenarios, { header = [], bufferMemory = 
       const rr = ratio(kw, r, 'recordsPerSec')
       const cpuRatio = kw && ok(kw) && ok(r) && kw.cpuSecPerMillion ? r.cpuSecPerMillion / kw.cpuSecPerMillion : null
       const lat = r.latency ? `${fmt(r.latency.p50)} / ${fmt(r.latency.p99)} / ${fmt(r.latency.max)}` : 'not reported'
-      const check = r.status === 'ok' ? `ok (${fmtInt(r.endOffsets)})` : `**INVALID**: ${r.reason}`
+      const check =
+        r.status !== 'ok' ? `**INVALID**: ${r.reason}` : r.txn ? `ok (${fmtInt(r.txn.committedRecords)} read_committed + ${fmtInt(r.txn.markers)} markers)` : `ok (${fmtInt(r.endOffsets)})`
       rows.push(
         `| ${scenarioLabel(sc)} | ${r.client} | ${fmtInt(r.recordsPerSec)} | ${fmt(r.mbPerSec)} | ${rr === null ? '–' : `${fmt(rr, 2)}x`} | ${lat} | ${fmt(r.cpuSecPerMillion, 2)} | ${cpuRatio === null ? '–' : `${fmt(cpuRatio, 2)}x`} | ${fmt(r.maxRssMb, 0)} | ${check} |`,
       )
@@ -50,6 +52,8 @@ export function markdownTable(results, scenarios, { header = [], bufferMemory = 
     for (const form of mine.filter((r) => ours(r) && ok(r))) goals.push(goalLine(sc, form, mine, bufferMemory))
   }
   const out = [...(header.length > 0 ? [...header, ''] : []), ...head, ...rows]
+  const txn = txnTable(results, scenarios)
+  if (txn !== null) out.push('', txn)
   if (goals.length > 0) {
     out.push(
       '',
@@ -59,6 +63,42 @@ export function markdownTable(results, scenarios, { header = [], bufferMemory = 
       '',
       ...goals,
     )
+  }
+  return out.join('\n')
+}
+
+/**
+ * Transactional scenarios (issue 14): records per transaction, transactions, commitTransaction()
+ * wall time, and what the read_committed check found. null without a transactional scenario.
+ */
+export function txnTable(results, scenarios) {
+  const txnScenarios = scenarios.filter((sc) => sc.transactional)
+  if (txnScenarios.length === 0) return null
+  const out = [
+    'Transactions (issue 14): commit = the wall time of commitTransaction(), which sends the transaction\'s remaining records first ' +
+      '(franz-go: Flush + EndTransaction(TryCommit)); kafka-wire ÷ client > 1x means kafka-wire\'s commits are slower. ' +
+      'Java\'s ProducerPerformance ends a transaction by time (--transaction-duration-ms), not by record count, and does not time its commits; ' +
+      'its mean is txn-commit-time-ns-total (--print-metrics) ÷ the transactions the coordinator counted (its epoch, bumped by every EndTxn under transaction version 2).',
+    '',
+    '| scenario | client | records/s | records per transaction | transactions | commit p50 / p99 / max ms | commit mean ms | kafka-wire ÷ client (commit p50) | read_committed check |',
+    '|---|---|--:|--:|--:|--:|--:|--:|---|',
+  ]
+  for (const sc of txnScenarios) {
+    const mine = results.filter((r) => r.scenario.id === sc.id && (r.status === 'ok' || r.status === 'invalid'))
+    const kw = mine.find((r) => r.client === 'kafka-wire')
+    for (const r of mine) {
+      const t = r.txn ?? {}
+      const lat = t.commitLatency ? `${fmt(t.commitLatency.p50)} / ${fmt(t.commitLatency.p99)} / ${fmt(t.commitLatency.max)}` : `n/a (${t.commitLatencyWhyNot ?? 'not reported'})`
+      // measured commits only for the clients that time each one; Java's total covers its warm-up too
+      const n = t.commitLatency?.count ?? t.transactions
+      const mean = t.commitTotalMs !== null && t.commitTotalMs !== undefined && n ? t.commitTotalMs / n : null
+      const per = t.txnRecords ? fmtInt(t.txnRecords) : t.recordsPerTransaction ? `${fmtInt(t.recordsPerTransaction)} (mean; ${sc.javaTxnMs} ms each)` : '–'
+      const kwP50 = kw?.txn?.commitLatency?.p50
+      const rr = kw && ok(kw) && ok(r) && kwP50 && t.commitLatency?.p50 ? `${fmt(kwP50 / t.commitLatency.p50, 2)}x` : '–'
+      const from = t.transactionsFrom && t.transactionsFrom !== 'client' ? ' (coordinator epoch)' : ''
+      const check = r.status === 'ok' ? `ok: ${fmtInt(t.committedRecords)} of ${fmtInt(t.committedRecords)} records` : `**INVALID**: ${r.reason}`
+      out.push(`| ${scenarioLabel(sc)} | ${r.client} | ${fmtInt(r.recordsPerSec)} | ${per} | ${fmtInt(t.transactions)}${from} | ${lat} | ${fmt(mean)} | ${rr} | ${check} |`)
+    }
   }
   return out.join('\n')
 }

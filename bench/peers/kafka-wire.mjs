@@ -4,8 +4,10 @@
 //   promise  (row "kafka-wire-promise"): send(record) per record, its promise's failure caught,
 //                                         flush() at the end (the form most user code has)
 // The mode is settings.sendMode (the harness sets it), or --send-mode callback|promise after the JSON.
+// Transactional scenarios (issue 14): initTransactions() once, then beginTransaction(), txnRecords
+// sends, commitTransaction() (which flushes the transaction's records first), its wall time taken.
 import { existsSync, readFileSync } from 'node:fs'
-import { emitResult, fail, LatencyRecorder, LATENCY_SAMPLE_EVERY, readSettings, watchdog } from '../lib/runner-common.mjs'
+import { emitResult, fail, LatencyRecorder, LATENCY_SAMPLE_EVERY, readSettings, summarizeLatency, watchdog } from '../lib/runner-common.mjs'
 
 const dist = new URL('../../dist/index.js', import.meta.url)
 
@@ -31,7 +33,15 @@ async function main() {
     maxInFlightRequestsPerConnection: s.maxInFlight,
     enableIdempotence: s.idempotence,
     bufferMemory: s.bufferMemory,
+    ...(s.transactional ? { transactionalId: s.transactionalId, transactionTimeoutMs: s.transactionTimeoutMs } : {}),
   })
+  const txnRecords = s.transactional ? s.txnRecords : 0
+  const commits = []
+  let transactions = 0
+  if (s.transactional) {
+    phase = 'initTransactions'
+    await producer.initTransactions()
+  }
   const lat = new LatencyRecorder(`1 in ${LATENCY_SAMPLE_EVERY} records${mode === 'promise' ? ' (promise settled)' : ''}`)
   // Records handed over but not yet acknowledged are bounded by the same buffer size every client
   // gets (buffer.memory), so the loop cannot queue the whole run in memory; past the producer's own
@@ -51,11 +61,23 @@ async function main() {
   const onOk = () => onAck(null)
   const pool = s.payloads
   const topic = s.topic
+  let inTxn = 0
+  /** Ends the open transaction: commitTransaction()'s wall time is the commit latency. */
+  const commit = async (measure) => {
+    phase = `commitTransaction #${transactions + 1}`
+    const t0 = performance.now()
+    await producer.commitTransaction()
+    if (measure) commits.push(performance.now() - t0)
+    transactions++
+    inTxn = 0
+    phase = measure ? 'measured sends' : 'warm-up sends'
+  }
   const run = async (total, measure) => {
     phase = measure ? 'measured sends' : 'warm-up sends'
     for (let i = 0; i < total; i++) {
       if (outstanding >= window) await new Promise((r) => (wake = r))
       if (firstError !== null) throw firstError
+      if (txnRecords > 0 && inTxn === 0) producer.beginTransaction()
       const value = pool[next % pool.length]
       outstanding++
       const sample = measure && next % LATENCY_SAMPLE_EVERY === 0
@@ -81,6 +103,7 @@ async function main() {
         producer.send({ topic, value }, onAck)
       }
       next++
+      if (txnRecords > 0 && (++inTxn === txnRecords || i === total - 1)) await commit(measure)
     }
     phase = `flush after ${measure ? 'measured' : 'warm-up'} records`
     await producer.flush()
@@ -103,6 +126,9 @@ async function main() {
     elapsedMs,
     latency: lat.summary(),
     notes: mode === 'promise' ? 'send(record) per record, promise failures caught, flush() at the end' : 'send(record, callback) per record',
+    ...(s.transactional
+      ? { txn: { transactions, txnRecords, commitLatency: summarizeLatency(commits, 'every measured commitTransaction() (wall time, its flush included)'), commitTotalMs: commits.reduce((a, b) => a + b, 0) } }
+      : {}),
   })
 }
 

@@ -32,6 +32,11 @@ type settings struct {
 	BufferMemory  int    `json:"bufferMemory"`
 	PayloadFile   string `json:"payloadFile"`
 	TimeoutMs     int    `json:"timeoutMs"`
+	// transactional scenarios (issue 14)
+	Transactional        bool   `json:"transactional"`
+	TxnRecords           int    `json:"txnRecords"`
+	TransactionalID      string `json:"transactionalId"`
+	TransactionTimeoutMs int    `json:"transactionTimeoutMs"`
 }
 
 // sampleEvery matches LATENCY_SAMPLE_EVERY in bench/lib/runner-common.mjs.
@@ -73,9 +78,16 @@ func main() {
 		opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()))
 	}
 	notes := ""
+	if s.Transactional {
+		if s.TxnRecords < 1 {
+			fail(fmt.Errorf("transactional: txnRecords %d", s.TxnRecords))
+		}
+		opts = append(opts, kgo.TransactionalID(s.TransactionalID), kgo.TransactionTimeout(time.Duration(s.TransactionTimeoutMs)*time.Millisecond))
+		notes = "transactional: BeginTransaction, the records, Flush + EndTransaction(TryCommit) timed together (the Java commitTransaction() flushes too); "
+	}
 	if s.Idempotence {
 		// kgo rejects MaxProduceRequestsInflightPerBroker with idempotence and manages in-flight itself.
-		notes = "idempotent: kgo's own in-flight limit (the option is invalid with idempotence)"
+		notes += "idempotent: kgo's own in-flight limit (the option is invalid with idempotence)"
 	} else {
 		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(s.MaxInFlight))
 	}
@@ -107,8 +119,35 @@ func main() {
 			firstErr.CompareAndSwap(nil, err)
 		}
 	}
+	// Transactions: Flush + EndTransaction(TryCommit) is kgo's commitTransaction() (EndTransaction
+	// itself does not flush); its wall time is the commit latency.
+	var commits []float64
+	transactions := 0
+	inTxn := 0
+	commit := func(measure bool) {
+		t0 := time.Now()
+		if err := cl.Flush(ctx); err != nil {
+			fail(err)
+		}
+		if e := firstErr.Load(); e != nil {
+			fail(e.(error)) // a failed record: the transaction could only be aborted
+		}
+		if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+			fail(fmt.Errorf("EndTransaction(TryCommit): %w", err))
+		}
+		if measure {
+			commits = append(commits, float64(time.Since(t0).Nanoseconds())/1e6)
+		}
+		transactions++
+		inTxn = 0
+	}
 	run := func(total int, measure bool) {
 		for i := 0; i < total; i++ {
+			if s.Transactional && inTxn == 0 {
+				if err := cl.BeginTransaction(); err != nil {
+					fail(fmt.Errorf("BeginTransaction: %w", err))
+				}
+			}
 			r := &kgo.Record{Value: pool[next%len(pool)]}
 			if measure && next%sampleEvery == 0 {
 				t0 := time.Now()
@@ -123,6 +162,12 @@ func main() {
 				cl.Produce(ctx, r, onAck)
 			}
 			next++
+			if s.Transactional {
+				inTxn++
+				if inTxn == s.TxnRecords || i == total-1 {
+					commit(measure)
+				}
+			}
 		}
 		if err := cl.Flush(ctx); err != nil {
 			fail(err)
@@ -138,29 +183,46 @@ func main() {
 	run(s.Records, true)
 	elapsed := float64(time.Since(start).Nanoseconds()) / 1e6
 
-	var latency any
-	if len(lat) > 0 {
-		sort.Float64s(lat)
-		at := func(q float64) float64 {
-			i := int(q*float64(len(lat))+0.999999) - 1
-			if i < 0 {
-				i = 0
-			}
-			if i >= len(lat) {
-				i = len(lat) - 1
-			}
-			return lat[i]
-		}
-		latency = map[string]any{"p50": at(0.5), "p99": at(0.99), "max": lat[len(lat)-1], "count": len(lat), "basis": fmt.Sprintf("1 in %d records", sampleEvery)}
-	}
-	out, _ := json.Marshal(map[string]any{
+	result := map[string]any{
 		"client":        "franz-go",
 		"version":       kgoVersion(),
 		"records":       s.Records,
 		"warmupRecords": s.WarmupRecords,
 		"elapsedMs":     elapsed,
-		"latency":       latency,
+		"latency":       summarize(lat, fmt.Sprintf("1 in %d records", sampleEvery)),
 		"notes":         notes,
-	})
+	}
+	if s.Transactional {
+		total := 0.0
+		for _, c := range commits {
+			total += c
+		}
+		result["txn"] = map[string]any{
+			"transactions":  transactions,
+			"txnRecords":    s.TxnRecords,
+			"commitLatency": summarize(commits, "every measured Flush + EndTransaction(TryCommit) (wall time)"),
+			"commitTotalMs": total,
+		}
+	}
+	out, _ := json.Marshal(result)
 	fmt.Println(string(out))
+}
+
+// summarize gives p50/p99/max (nearest rank, as summarizeLatency in bench/lib/runner-common.mjs), or nil.
+func summarize(lat []float64, basis string) any {
+	if len(lat) == 0 {
+		return nil
+	}
+	sort.Float64s(lat)
+	at := func(q float64) float64 {
+		i := int(q*float64(len(lat))+0.999999) - 1
+		if i < 0 {
+			i = 0
+		}
+		if i >= len(lat) {
+			i = len(lat) - 1
+		}
+		return lat[i]
+	}
+	return map[string]any{"p50": at(0.5), "p99": at(0.99), "max": lat[len(lat)-1], "count": len(lat), "basis": basis}
 }
