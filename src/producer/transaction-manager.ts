@@ -159,15 +159,12 @@ export class TransactionManager {
    */
   initTransactions(): Promise<void> {
     const s = this.state
-    if (s === 'initializing') return this.join('initTransactions()') ?? Promise.reject(this.stateError(s, 'initTransactions() is running'))
+    if (s === 'fatalError') return Promise.reject(this.fatal)
+    // After a timeout or a failed attempt the state is still `initializing`: calling again retries (as in Java).
+    if (s === 'initializing') return this.join('initTransactions()') ?? this.start('initTransactions()', () => this.init())
     if (s !== 'uninitialized') return Promise.reject(this.stateError(s, 'initTransactions() was already called'))
     this.stateValue = 'initializing'
-    return this.start('initTransactions()', async () => {
-      const deadline = Date.now() + this.d.maxBlockMs
-      await this.initProducerId(-1n, -1, deadline)
-      await this.refreshProtocol()
-      this.stateValue = 'ready'
-    })
+    return this.start('initTransactions()', () => this.init())
   }
 
   /** Java `beginTransaction()`: local only; the coordinator learns of it from the first partition or offsets. */
@@ -189,6 +186,8 @@ export class TransactionManager {
     if (s === 'abortableError') return Promise.reject(new TransactionAbortableError('cannot commit', this.lastError))
     if (s === 'fatalError') return Promise.reject(this.fatal)
     if (s !== 'inTransaction') return Promise.reject(this.stateError(s, s === 'aborting' ? 'an abort is in progress; call abortTransaction() again to finish it' : 'no transaction is open'))
+    const busy = this.busy('commitTransaction()')
+    if (busy !== null) return Promise.reject(busy)
     this.stateValue = 'committing'
     return this.start('commitTransaction()', () => this.complete(true))
   }
@@ -200,6 +199,8 @@ export class TransactionManager {
     if (s === 'fatalError') return Promise.reject(this.fatal)
     if (s === 'committing') return Promise.reject(this.stateError(s, 'a commit is in progress (or timed out): call commitTransaction() again to finish it'))
     if (s !== 'inTransaction' && s !== 'abortableError') return Promise.reject(this.stateError(s, 'no transaction is open'))
+    const busy = this.busy('abortTransaction()')
+    if (busy !== null) return Promise.reject(busy)
     this.stateValue = 'aborting'
     this.d.failUnsent(new TransactionAbortedError())
     return this.start('abortTransaction()', () => this.complete(false))
@@ -215,7 +216,8 @@ export class TransactionManager {
     if (s === 'abortableError') return Promise.reject(new TransactionAbortableError('cannot send offsets', this.lastError))
     if (s === 'fatalError') return Promise.reject(this.fatal)
     if (s !== 'inTransaction') return Promise.reject(this.stateError(s, 'sendOffsetsToTransaction() needs an open transaction'))
-    if (this.operation !== null) return Promise.reject(this.stateError(s, `${this.operation.name} is still running`))
+    const busy = this.busy('sendOffsetsToTransaction()')
+    if (busy !== null || this.operation !== null) return Promise.reject(busy ?? this.stateError(s, 'sendOffsetsToTransaction() is still running'))
     const byTopic = new Map<string, TxnOffset[]>()
     for (const o of offsets) {
       let list = byTopic.get(o.topic)
@@ -347,6 +349,19 @@ export class TransactionManager {
         else reject(r.error)
       })
     })
+  }
+
+  private async init(): Promise<void> {
+    const deadline = Date.now() + this.d.maxBlockMs
+    await this.initProducerId(-1n, -1, deadline)
+    await this.refreshProtocol()
+    this.stateValue = 'ready'
+  }
+
+  /** A commit or abort must not overlap another operation (Java `throwIfPendingState`). */
+  private busy(name: string): Error | null {
+    const op = this.operation
+    return op !== null && op.name !== name ? this.stateError(this.state, `${op.name} is still running; wait for it before ${name}`) : null
   }
 
   /** Commit or abort: settle the records, EndTxn if the coordinator knows the transaction, bump if needed. */
@@ -482,7 +497,7 @@ export class TransactionManager {
         if (!coordinatorNotReady(err) && !(err instanceof NetworkError && err.retriable)) throw err
         onConnectionLost()
         waitMs = backoffMs(n, this.d.retryBackoffMs, this.d.retryBackoffMaxMs)
-        this.d.logger.debug(`${api}: retrying after a connection failure`, { error: err, attempt: n })
+        this.d.logger.debug(`${api}: retrying (${err instanceof NetworkError ? 'connection failure' : 'coordinator not found yet'})`, { error: err, attempt: n })
       }
       if (Date.now() + waitMs > deadline) throw new TimeoutError('maxBlockMs', this.d.maxBlockMs, `${api} for transactional id ${JSON.stringify(this.d.transactionalId)} got no usable answer in time; its outcome is unknown`)
       await new Promise((r) => setTimeout(r, waitMs))

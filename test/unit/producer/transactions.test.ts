@@ -171,6 +171,29 @@ describe('transactional producer: states and errors', () => {
     expect(p.transactionState).toBe('ready')
   })
 
+  it('initTransactions() that times out (coordinator still loading) can be called again and then succeeds', async () => {
+    const { t, p } = setup(2, { maxBlockMs: 200, retryBackoffMs: 20, retryBackoffMaxMs: 20 })
+    for (let i = 0; i < 100; i++) t.script.InitProducerId.push(code('COORDINATOR_LOAD_IN_PROGRESS'))
+    await expect(p.initTransactions()).rejects.toBeInstanceOf(TimeoutError)
+    expect(p.transactionState).toBe('initializing')
+    t.script.InitProducerId.length = 0
+    await p.initTransactions()
+    expect(p.transactionState).toBe('ready')
+  })
+
+  it('sendOffsetsToTransaction() still running: commit and abort are refused until it ends (Java throwIfPendingState)', async () => {
+    const { t, p } = setup(2, { retryBackoffMs: 50, retryBackoffMaxMs: 50 })
+    await p.initTransactions()
+    p.beginTransaction()
+    t.script.TxnOffsetCommit.push(code('COORDINATOR_LOAD_IN_PROGRESS'), code('COORDINATOR_LOAD_IN_PROGRESS'))
+    const offsets = p.sendOffsetsToTransaction([{ topic: 's', partition: 0, offset: 1 }], { groupId: 'g' })
+    await expect(p.commitTransaction()).rejects.toThrow(/sendOffsetsToTransaction\(\) is still running/)
+    await expect(p.abortTransaction()).rejects.toBeInstanceOf(TransactionStateError)
+    await offsets
+    await p.commitTransaction()
+    expect(t.apis().filter((a) => a === 'TxnOffsetCommit')).toHaveLength(3)
+  })
+
   it('wrong-state calls name the state; a plain producer has no transactional methods', async () => {
     const { p } = setup(2)
     const err = await p.commitTransaction().catch((e: unknown) => e)
