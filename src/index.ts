@@ -12,7 +12,7 @@ export { normalizeHeaders } from './producer/producer.js'
 // Producer: the class, with construct signatures that infer K and V from the serializers.
 export { Producer } from './producer/typed-producer.js'
 export type { ProducerConstructor, InferringProducerOptions, SerializedType, SerializerOption, JsonValue, JsonObject } from './producer/typed-producer.js'
-export type { ProducerRecord, RecordHeaders, HeaderValue, CloseOptions, ProducerDebugState } from './producer/producer.js'
+export type { ProducerRecord, RecordHeaders, HeaderValue, CloseOptions, ProducerDebugState, PartitionInfo } from './producer/producer.js'
 export type { RecordMetadata, SendCallback } from './producer/producer-batch.js'
 export { PRODUCER_OPTIONS, MAX_IN_FLIGHT_FOR_IDEMPOTENCE } from './producer/config.js'
 export type { ProducerOptions, Acks, CompressionType, PartitionerArgs, PartitionerFunction, OptionSpec } from './producer/config.js'
@@ -32,6 +32,7 @@ export {
   TransactionStateError,
   TransactionAbortableError,
   TransactionAbortedError,
+  SendBatchError,
 } from './producer/errors.js'
 // Transactions (issue 14): the state and the shapes of sendOffsetsToTransaction().
 export type { TransactionState, TransactionOffset, TransactionGroupMetadata } from './producer/transaction-manager.js'

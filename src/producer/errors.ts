@@ -163,3 +163,20 @@ export class TransactionAbortedError extends KafkaWireError {
     super(message)
   }
 }
+
+/**
+ * Some records of a `sendBatch()` call failed. Nothing is hidden: `results[i]` is the
+ * `RecordMetadata` of record i if the broker acknowledged it, or the error it failed with; `cause`
+ * is the first error.
+ */
+export class SendBatchError<M = unknown> extends KafkaWireError {
+  /** Per record, in the order given: its metadata, or its error. */
+  readonly results: ReadonlyArray<M | Error>
+  /** How many records failed. */
+  readonly failed: number
+  constructor(results: ReadonlyArray<M | Error>, failed: number, first: Error) {
+    super(`${failed} of ${results.length} record(s) of sendBatch() failed; the first: ${first.message}`, { cause: first })
+    this.results = results
+    this.failed = failed
+  }
+}

@@ -2,7 +2,8 @@
 import { RecordAccumulator, type AppendResult, type PartitionQueue } from './accumulator.js'
 import { BufferPool } from './buffer-pool.js'
 import { resolveConfig, type ProducerOptions, type ResolvedConfig } from './config.js'
-import { InvalidPartitionError, KafkaWireError, NotImplementedError, ProducerClosedError, TimeoutError, TransactionStateError } from './errors.js'
+import { InvalidPartitionError, KafkaWireError, NotImplementedError, ProducerClosedError, SendBatchError, TimeoutError, TransactionStateError } from './errors.js'
+import { backoffMs } from './backoff.js'
 import { IdempotenceManager } from './idempotence.js'
 import { Interceptors, type ProducerInterceptor } from './interceptors.js'
 import { ProducerLogger, defaultLogger } from './logger.js'
@@ -23,6 +24,16 @@ export { normalizeHeaders } from './record-preparation.js'
 import { createKafkaTransport } from './kafka-transport.js'
 import { createBatchFormat } from './batch-format.js'
 import type { TraceHook } from '../network/connection.js'
+
+/** One partition as `partitionsFor()` reports it (Java `PartitionInfo`, the fields the producer knows). */
+export interface PartitionInfo {
+  topic: string
+  partition: number
+  /** The leader's node id, -1 while the partition has none. */
+  leader: number
+  /** The leader epoch the producer knows (KIP-320), -1 when unknown. */
+  leaderEpoch: number
+}
 
 /** Options of `close()`. */
 export interface CloseOptions {
@@ -252,6 +263,73 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     p.catch(noop)
     this.doSend(record, null, resolve, reject)
     return p
+  }
+
+  /**
+   * Sends several records; one promise for all of them, no promise per record. Resolves with each
+   * record's metadata in the order given once all are acknowledged; if any fails, rejects with
+   * `SendBatchError`, whose `results` say for every record whether it was acknowledged (its
+   * metadata) or failed (its error). Records of one partition keep their order.
+   */
+  sendBatch(records: ReadonlyArray<ProducerRecord<K, V>>): Promise<RecordMetadata[]> {
+    if (!Array.isArray(records)) return Promise.reject(new TypeError('sendBatch(records): expected an array of records'))
+    const n = records.length
+    if (n === 0) return Promise.resolve([])
+    return new Promise((resolve, reject) => {
+      const results = new Array<RecordMetadata | Error>(n)
+      let pending = n
+      let failed = 0
+      let first: Error | null = null
+      for (let i = 0; i < n; i++) {
+        this.doSend(records[i] as ProducerRecord<K, V>, (err, md) => {
+          if (err !== null) {
+            results[i] = err
+            failed++
+            first ??= err
+          } else results[i] = md as RecordMetadata
+          if (--pending > 0) return
+          if (first === null) resolve(results as RecordMetadata[])
+          else reject(new SendBatchError<RecordMetadata>(results, failed, first))
+        }, null, null)
+      }
+    })
+  }
+
+  /**
+   * Optional fail-fast start (KafkaJS `connect()`): reaches a bootstrap server (TLS, SASL, ApiVersions)
+   * and reads the cluster's brokers with Metadata, retrying connection failures with backoff for up
+   * to `maxBlockMs`. Rejects at once with a non-retriable reason (authentication, TLS), or with
+   * `TimeoutError` whose `cause` is the last failure. Without it the first `send()` connects.
+   */
+  async connect(): Promise<void> {
+    const c = this.config
+    const deadline = Date.now() + c.maxBlockMs
+    for (let attempt = 1; ; attempt++) {
+      if (this.state !== 'open') throw new ProducerClosedError('connect(): the producer is closed or closing')
+      try {
+        const md = await this.transport.metadata([])
+        this.transport.updateBrokers(md.brokers, true)
+        return
+      } catch (err) {
+        if (!(err instanceof KafkaWireError) || !err.retriable) throw err
+        const waitMs = backoffMs(attempt, c.retryBackoffMs, c.retryBackoffMaxMs)
+        if (Date.now() + waitMs > deadline) throw new TimeoutError('maxBlockMs', c.maxBlockMs, `connect(): no broker of ${c.bootstrapServers.join(',')} could be reached: ${err.message}`, err)
+        await new Promise((r) => setTimeout(r, waitMs))
+      }
+    }
+  }
+
+  /**
+   * The partitions of `topic` and their leaders (Java `partitionsFor`), from the producer's metadata;
+   * asks the broker (which may auto-create the topic) when unknown, waiting up to `maxBlockMs`.
+   */
+  async partitionsFor(topic: string): Promise<PartitionInfo[]> {
+    if (typeof topic !== 'string' || topic === '') throw new TypeError('partitionsFor(topic): expected a non-empty topic name')
+    if (this.state !== 'open') throw new ProducerClosedError('partitionsFor(): the producer is closed or closing')
+    const t = this.metadata.get(topic) ?? (await this.metadata.waitFor(topic))
+    const out: PartitionInfo[] = []
+    for (let p = 0; p < t.numPartitions; p++) out.push({ topic, partition: p, leader: t.leaders[p] as number, leaderEpoch: t.leaderEpochs[p] as number })
+    return out
   }
 
   private failEarly(err: Error, callback: SendCallback | null, reject: ((e: Error) => void) | null): void {

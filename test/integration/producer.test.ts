@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { Kafka, logLevel, type IHeaders } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Producer, ProducerClosedError, type RecordMetadata } from '../../src/index.js'
+import { InvalidPartitionError, NetworkError, Producer, ProducerClosedError, SendBatchError, TimeoutError, type RecordMetadata } from '../../src/index.js'
 import { bootstrapServers, bootstrapServers39 } from '../support/broker.js'
 
 interface ReadRecord {
@@ -281,4 +281,57 @@ describe('Producer against the real broker', () => {
     await p.close()
     checkReadBack(await readBack(target, topic, sent), sent, metadata)
   }, 120_000)
+})
+
+describe('connect(), partitionsFor() and sendBatch() against the real broker (issue 17)', () => {
+  const brokers = bootstrapServers()
+  const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+
+  it('connect() reaches the broker; against a closed port it rejects with TimeoutError naming maxBlockMs, the network failure as cause', async () => {
+    const p = new Producer({ bootstrapServers: brokers, logger: quiet })
+    await p.connect()
+    await p.close()
+    const dead = new Producer({ bootstrapServers: ['127.0.0.1:1'], maxBlockMs: 400, retryBackoffMs: 50, logger: quiet })
+    const err = await dead.connect().then(() => null, (e: unknown) => e)
+    await dead.close()
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect((err as TimeoutError).option).toBe('maxBlockMs')
+    expect((err as TimeoutError).cause).toBeInstanceOf(NetworkError)
+  })
+
+  it('partitionsFor() lists every partition with its leader, as kafkajs admin sees them', async () => {
+    const topic = `kw-partitions-for-${Date.now()}`
+    await createTopic(brokers, topic, 3)
+    const p = new Producer({ bootstrapServers: brokers, logger: quiet })
+    const parts = await p.partitionsFor(topic)
+    await p.close()
+    const admin = kafka(brokers).admin()
+    await admin.connect()
+    const md = await admin.fetchTopicMetadata({ topics: [topic] })
+    await admin.disconnect()
+    const expected = (md.topics[0]?.partitions ?? []).map((x) => ({ partition: x.partitionId, leader: x.leader })).sort((a, b) => a.partition - b.partition)
+    expect(parts.map((x) => ({ partition: x.partition, leader: x.leader }))).toEqual(expected)
+    expect(parts.every((x) => x.topic === topic && x.leaderEpoch >= 0)).toBe(true)
+  })
+
+  it('sendBatch() resolves with every record’s metadata in order; one bad record rejects with SendBatchError naming each outcome, the good ones written', async () => {
+    const topic = `kw-send-batch-${Date.now()}`
+    await createTopic(brokers, topic, 2)
+    const p = new Producer({ bootstrapServers: brokers, logger: quiet })
+    const records = Array.from({ length: 50 }, (_, i) => ({ topic, partition: i % 2, value: `v${i}` }))
+    const md = await p.sendBatch(records)
+    expect(md.map((m) => m.partition)).toEqual(records.map((r) => r.partition))
+    for (const part of [0, 1]) expect(md.filter((m) => m.partition === part).map((m) => m.offset)).toEqual(Array.from({ length: 25 }, (_, i) => i))
+    const mixed = [{ topic, partition: 0, value: 'ok-1' }, { topic, partition: 99, value: 'bad' }, { topic, partition: 1, value: 'ok-2' }]
+    const err = await p.sendBatch(mixed).then(() => null, (e: unknown) => e)
+    await p.close()
+    expect(err).toBeInstanceOf(SendBatchError)
+    const results = (err as SendBatchError<RecordMetadata>).results
+    expect((err as SendBatchError).failed).toBe(1)
+    expect(results[1]).toBeInstanceOf(InvalidPartitionError)
+    expect((results[0] as RecordMetadata).offset).toBe(25)
+    expect((results[2] as RecordMetadata).offset).toBe(25)
+    const read = await readBack(brokers, topic, 52)
+    expect(read.map((r) => r.value).sort()).toEqual([...records.map((r) => r.value), 'ok-1', 'ok-2'].sort())
+  })
 })
