@@ -38,6 +38,7 @@ export {
 export type { TransactionState, TransactionOffset, TransactionGroupMetadata } from './producer/transaction-manager.js'
 // One NotImplementedError for the package (protocol's; the CLI throws it too).
 export { KafkaProtocolError, ProtocolError, NotImplementedError, errorInfo } from './protocol/errors.js'
+export { InvalidArgumentError } from './kafka-wire-error.js'
 export { UnsupportedApiVersionError } from './protocol/versions.js'
 // Issue 18: what malformed or hostile broker bytes turn into (all under KafkaWireError).
 export {

@@ -15,3 +15,10 @@ export class KafkaWireError extends Error {
     this.retriable = options?.retriable ?? false
   }
 }
+
+/**
+ * A caller passed a value that cannot be used as asked: out of range for its wire type (an int64, a
+ * varint, a 32767-byte string), a field the chosen protocol version cannot carry, a buffer window
+ * outside its buffer, a bad harness option. A bug at the call site, never retriable.
+ */
+export class InvalidArgumentError extends KafkaWireError {}

@@ -1,4 +1,4 @@
-import { KafkaWireError } from '../kafka-wire-error.js'
+import { InvalidArgumentError, KafkaWireError } from '../kafka-wire-error.js'
 import { execFile, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -59,7 +59,7 @@ export function parseFeatureList(list: string | undefined): Record<string, numbe
   const out: Record<string, number> = {}
   for (const item of (list ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     const m = /^([^=]+)=(\d+)$/.exec(item)
-    if (m === null) throw new RangeError(`feature setting ${JSON.stringify(item)} is not name=level`)
+    if (m === null) throw new InvalidArgumentError(`feature setting ${JSON.stringify(item)} is not name=level`)
     out[(m[1] as string).trim()] = Number(m[2])
   }
   featureFormatArgs(out) // validates names and levels now, not when a broker is formatted
@@ -70,8 +70,8 @@ export function parseFeatureList(list: string | undefined): Record<string, numbe
 export function featureFormatArgs(features: Readonly<Record<string, number>> | undefined): string[] {
   const args: string[] = []
   for (const [name, level] of Object.entries(features ?? {})) {
-    if (!/^[a-z][a-z0-9.]*$/.test(name)) throw new RangeError(`feature name ${JSON.stringify(name)} is not a Kafka feature name (lower case, dots)`)
-    if (!Number.isInteger(level) || level < 0 || level > 0x7fff) throw new RangeError(`feature ${name}: level ${level} is not an int16 >= 0`)
+    if (!/^[a-z][a-z0-9.]*$/.test(name)) throw new InvalidArgumentError(`feature name ${JSON.stringify(name)} is not a Kafka feature name (lower case, dots)`)
+    if (!Number.isInteger(level) || level < 0 || level > 0x7fff) throw new InvalidArgumentError(`feature ${name}: level ${level} is not an int16 >= 0`)
     args.push('--feature', `${name}=${level}`)
   }
   return args
@@ -152,7 +152,7 @@ export class KafkaCluster {
     const log = options.log ?? (() => {})
     const libs = await ensureKafkaJars(version, log)
     const count = options.nodes ?? 1
-    if (count !== 1 && count !== 3) throw new Error(`nodes must be 1 or 3, got ${count}`)
+    if (count !== 1 && count !== 3) throw new InvalidArgumentError(`nodes must be 1 or 3, got ${count}`)
     const dir = options.dir ?? join(harnessHome(), 'run', `${version}-${count}n-${randomBytes(4).toString('hex')}`)
     KafkaCluster.killStale(dir)
     rmSync(dir, { recursive: true, force: true })
@@ -171,7 +171,7 @@ export class KafkaCluster {
     const heap = options.heapMb ?? (count === 1 ? 768 : 512)
     const logConf = join(dir, release.logging === 'log4j2' ? 'log4j2.properties' : 'log4j.properties')
     writeFileSync(logConf, release.logging === 'log4j2' ? LOG4J2_BROKER : LOG4J1_BROKER)
-    if (options.jmx === true && count !== 1) throw new Error('jmx is supported for single-node clusters only')
+    if (options.jmx === true && count !== 1) throw new InvalidArgumentError('jmx is supported for single-node clusters only')
     const jmxPort = options.jmx === true ? ((await freePorts(1))[0] as number) : undefined
     const jmxArgs =
       jmxPort === undefined
@@ -264,14 +264,14 @@ export class KafkaCluster {
     if (protocol === 'PLAINTEXT') return this.bootstrapServers
     return this.state.nodes.map((n) => {
       const p = n.securePorts
-      if (p === undefined) throw new Error('this cluster was started without `security`: it has no secured listeners')
+      if (p === undefined) throw new InvalidArgumentError('this cluster was started without `security`: it has no secured listeners')
       return `127.0.0.1:${protocol === 'SSL' ? p.ssl : protocol === 'SASL_PLAINTEXT' ? p.saslPlaintext : p.saslSsl}`
     })
   }
 
   /** The test PKI (CA, client certificate) of a cluster started with `security`. */
   get pki(): TestPki {
-    if (this.state.pki === undefined) throw new Error('this cluster was started without `security`: it has no test PKI')
+    if (this.state.pki === undefined) throw new InvalidArgumentError('this cluster was started without `security`: it has no test PKI')
     return this.state.pki
   }
 
@@ -281,7 +281,7 @@ export class KafkaCluster {
    */
   async jmxSum(objectName: string, attributes: readonly string[]): Promise<Record<string, number>> {
     const port = this.state.jmxPort
-    if (port === undefined) throw new Error('this cluster was started without `jmx`')
+    if (port === undefined) throw new InvalidArgumentError('this cluster was started without `jmx`')
     const { stdout } = await this.runTool('org.apache.kafka.tools.JmxTool', [
       '--jmx-url', `service:jmx:rmi:///jndi/rmi://127.0.0.1:${port}/jmxrmi`,
       '--object-name', objectName,
@@ -299,7 +299,7 @@ export class KafkaCluster {
       out[m[2] as string] = (out[m[2] as string] as number) + Number(m[3])
       seen++
     }
-    if (seen === 0) throw new Error(`JmxTool found no ${attributes.join(', ')} on ${objectName}: ${stdout.slice(0, 500)}`)
+    if (seen === 0) throw new InvalidArgumentError(`JmxTool found no ${attributes.join(', ')} on ${objectName}: ${stdout.slice(0, 500)}`)
     return out
   }
 
@@ -348,7 +348,7 @@ export class KafkaCluster {
   /** SIGSTOP: the node freezes with its sockets open (a GC pause or a hung host, as clients see it). */
   pause(nodeId: number): void {
     const node = this.node(nodeId)
-    if (!this.owns(node)) throw new Error(`node ${nodeId} is not running`)
+    if (!this.owns(node)) throw new InvalidArgumentError(`node ${nodeId} is not running`)
     process.kill(node.pid, 'SIGSTOP')
     node.paused = true
   }
@@ -356,7 +356,7 @@ export class KafkaCluster {
   /** SIGCONT after {@link pause}. */
   resume(nodeId: number): void {
     const node = this.node(nodeId)
-    if (!this.owns(node)) throw new Error(`node ${nodeId} is not running`)
+    if (!this.owns(node)) throw new InvalidArgumentError(`node ${nodeId} is not running`)
     process.kill(node.pid, 'SIGCONT')
     node.paused = false
   }
@@ -448,7 +448,7 @@ export class KafkaCluster {
 
   private node(nodeId: number): NodeState {
     const node = this.state.nodes.find((n) => n.nodeId === nodeId)
-    if (node === undefined) throw new Error(`no node ${nodeId} in this cluster (nodes: ${this.state.nodes.map((n) => n.nodeId).join(', ')})`)
+    if (node === undefined) throw new InvalidArgumentError(`no node ${nodeId} in this cluster (nodes: ${this.state.nodes.map((n) => n.nodeId).join(', ')})`)
     return node
   }
 

@@ -1,3 +1,4 @@
+import { KafkaWireError } from '../kafka-wire-error.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
@@ -69,7 +70,7 @@ export async function freePorts(count: number): Promise<number[]> {
   )
   const ports = servers.map((s) => {
     const address = s.address()
-    if (address === null || typeof address === 'string') throw new Error('no port assigned')
+    if (address === null || typeof address === 'string') throw new KafkaWireError('internal: the probe server got no port')
     return address.port
   })
   await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))

@@ -81,7 +81,7 @@ export async function ensureApicurio(version = APICURIO_VERSION, log: (line: str
       { timeout: 15 * 60_000, maxBuffer: 16 * 1024 * 1024, cwd: staging },
     )
     const archive = readdirSync(staging).find((f) => f.endsWith('.tar.gz'))
-    if (archive === undefined) throw new Error('Maven finished but no .tar.gz was copied')
+    if (archive === undefined) throw new RegistryStartError('Maven finished but no .tar.gz was copied')
     await run('tar', ['-xzf', archive], { cwd: staging, timeout: 10 * 60_000 })
     rmSync(join(staging, archive))
   } catch (err) {

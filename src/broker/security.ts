@@ -5,6 +5,7 @@
  * OAUTHBEARER with the broker's unsecured JWS validator (tests only), KIP-368
  * `connections.max.reauth.ms`, and the StandardAuthorizer. Facts: shared/docs/security-transactions-registry.md §1.
  */
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import { execFile } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -99,7 +100,7 @@ export async function makeTestPki(dir: string): Promise<TestPki> {
 
 /** JAAS string values are double-quoted; a quote or backslash in a test password would break them. */
 function jaasValue(s: string): string {
-  if (/["\\]/.test(s)) throw new Error('test user names and passwords must not contain quotes or backslashes')
+  if (/["\\]/.test(s)) throw new InvalidArgumentError('test user names and passwords must not contain quotes or backslashes')
   return `"${s}"`
 }
 
@@ -143,7 +144,7 @@ export function securityProperties(port: number, controllerPort: number, ports: 
 export function scramFormatArgs(options: BrokerSecurityOptions): string[] {
   const args: string[] = []
   for (const u of options.users ?? DEFAULT_TEST_USERS) {
-    if (/[,=\]]/.test(u.name) || /[,\]]/.test(u.password)) throw new Error('SCRAM test users must not contain , = or ]')
+    if (/[,=\]]/.test(u.name) || /[,\]]/.test(u.password)) throw new InvalidArgumentError('SCRAM test users must not contain , = or ]')
     for (const m of ['SCRAM-SHA-256', 'SCRAM-SHA-512']) args.push('--add-scram', `${m}=[name=${u.name},password=${u.password}]`)
   }
   return args

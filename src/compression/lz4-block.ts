@@ -7,6 +7,7 @@
  * match-length bytes. The last sequence carries literals only. The end-of-block rules: the last 5 bytes
  * are always literals, and the last match starts at least 12 bytes before the end.
  */
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import { CompressionError } from './errors.js'
 
 const CODEC = 'lz4'
@@ -71,7 +72,7 @@ function emitLastLiterals(src: Uint8Array, anchor: number, end: number, out: Uin
  * @returns the position after the block
  */
 export function lz4CompressBlock(src: Uint8Array, base: number, end: number, out: Uint8Array, op: number): number {
-  if (end - base > LZ4_MAX_COMPRESS_BLOCK) throw new RangeError('lz4 block larger than 64 KiB')
+  if (end - base > LZ4_MAX_COMPRESS_BLOCK) throw new InvalidArgumentError('lz4 block larger than 64 KiB')
   // `| 0` tells V8 these are int32, so the loops work on untagged integers.
   base |= 0
   end |= 0

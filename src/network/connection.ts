@@ -26,6 +26,7 @@
  * - After `close()` or a failure no socket, listener or timer is left behind.
  */
 // Bad options are ConfigErrors (the producer's, which names the option).
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import { ConfigError } from '../producer/errors.js'
 import { Socket, connect as netConnect } from 'node:net'
 import { TLSSocket } from 'node:tls'
@@ -508,7 +509,7 @@ export class Connection {
    */
   private encode<Req, Res>(api: ApiDefinition<Req, Res>, request: Req, version: number, correlationId: number, sizeHint: number | undefined, shareBytesFrom: number | undefined): Buffer | Uint8Array[] {
     if (!Number.isInteger(version) || version < api.minVersion || version > api.maxVersion) {
-      throw new RangeError(`${api.name} v${version} is outside the versions kafka-wire implements (v${api.minVersion}-v${api.maxVersion})`)
+      throw new InvalidArgumentError(`${api.name} v${version} is outside the versions kafka-wire implements (v${api.minVersion}-v${api.maxVersion})`)
     }
     const estimate = api.estimateRequestSize === undefined ? undefined : HEADER_ALLOWANCE + this.clientIdBytes + api.estimateRequestSize(request, version)
     const w = new Writer(sizeHint ?? estimate ?? sizeHints.get(api.apiKey) ?? 256)

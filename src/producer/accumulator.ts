@@ -1,4 +1,5 @@
 /** The record accumulator: per-partition batch queues, batch allocation and memory. */
+import { KafkaWireError } from '../kafka-wire-error.js'
 import type { BufferPool } from './buffer-pool.js'
 import type { PartitionSequenceState } from './idempotence.js'
 import { ProducerBatch, type RecordMetadata, type SendCallback } from './producer-batch.js'
@@ -202,7 +203,7 @@ export class RecordAccumulator {
     const batch = new ProducerBatch(q.topic, q.partition, this.format.create(reservedBytes), nowMs, reservedBytes)
     if (!batch.tryAppend(timestamp, key, value, headers, callback, resolve, reject)) {
       this.pool.release(reservedBytes)
-      throw new Error(`internal: a record of ${estimateRecordSize(key, value, headers)} bytes did not fit an empty batch of ${reservedBytes} bytes`)
+      throw new KafkaWireError(`internal: a record of ${estimateRecordSize(key, value, headers)} bytes did not fit an empty batch of ${reservedBytes} bytes`)
     }
     q.batches.push(batch)
     this.nonEmpty.add(q)

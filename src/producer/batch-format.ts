@@ -1,4 +1,5 @@
 /** The producer's RecordBatch format: building (compressed), re-stamping producer state, and reading back a batch to split. */
+import { KafkaWireError } from '../kafka-wire-error.js'
 import { resolveCompression } from '../compression/index.js'
 import { RecordBatchBuilder, decodeRecordBatches, restampBatch } from '../protocol/record-batch.js'
 import type { ResolvedConfig } from './config.js'
@@ -40,7 +41,7 @@ export function createBatchFormat(config: ResolvedConfig): BatchFormat {
     decode: (batch): BatchRecord[] => {
       const out: BatchRecord[] = []
       for (const b of decodeRecordBatches(batch, decompress !== undefined ? { decompress } : {})) {
-        if (b.records === null) throw new Error('cannot read back a compressed batch without its codec')
+        if (b.records === null) throw new KafkaWireError('internal: cannot read back a compressed batch without its codec')
         for (const r of b.records) {
           out.push({
             timestamp: r.timestamp,

@@ -1,5 +1,5 @@
 /** The idempotent producer's sequence state machine: producer id and epoch, per-partition sequences, error decisions. */
-import { ERROR_BY_NAME, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
+import { errorCodeOf, ERROR_BY_NAME, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
 import { DeliveryOutcomeUnknownError, ProducerFencedError } from './errors.js'
 import { ClusterAuthorizationFailedError } from '../protocol/authorization-errors.js'
 import type { ProducerBatch } from './producer-batch.js'
@@ -17,11 +17,7 @@ function sequenceAtOrBefore(seq: number, than: number): boolean {
 
 const INT16_MAX = 32767
 
-function code(name: string): number {
-  const info = ERROR_BY_NAME[name]
-  if (info === undefined) throw new Error(`internal: unknown Kafka error name ${name}`)
-  return info.code
-}
+const code = errorCodeOf
 /** Broker-side `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`. */
 export const MAX_IN_FLIGHT_BATCHES_PER_PARTITION = 5
 

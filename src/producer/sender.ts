@@ -1,5 +1,5 @@
 /** The sender loop: ready → drain → send → complete, with retries, expiry and idempotence decisions. */
-import { ERROR_BY_NAME, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
+import { errorCodeOf, ERROR_BY_NAME, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
 import { brokerError } from '../protocol/authorization-errors.js'
 import { NetworkError, RequestTimeoutError } from '../network/errors.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
@@ -25,15 +25,11 @@ interface InFlightRequest {
 
 // Error codes by name (src/protocol/errors.ts); the first two stand for a whole request failing
 // below the protocol (Java maps them the same way).
-const REQUEST_TIMED_OUT = errorCode('REQUEST_TIMED_OUT')
-const NETWORK_EXCEPTION = errorCode('NETWORK_EXCEPTION')
-const MESSAGE_TOO_LARGE = errorCode('MESSAGE_TOO_LARGE')
+const REQUEST_TIMED_OUT = errorCodeOf('REQUEST_TIMED_OUT')
+const NETWORK_EXCEPTION = errorCodeOf('NETWORK_EXCEPTION')
+const MESSAGE_TOO_LARGE = errorCodeOf('MESSAGE_TOO_LARGE')
 
-function errorCode(name: string): number {
-  const info = ERROR_BY_NAME[name]
-  if (info === undefined) throw new Error(`internal: unknown Kafka error name ${name}`)
-  return info.code
-}
+
 
 /** Dependencies of the sender, wired by `Producer`. */
 export interface SenderDeps {

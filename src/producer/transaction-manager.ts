@@ -3,7 +3,7 @@
  * coordinator, the transaction's partitions and offsets, commit and abort, and which errors are
  * abortable and which fatal. Sequences and the producer id stay with `IdempotenceManager`.
  */
-import { ERROR_BY_NAME, errorInfo, KafkaProtocolError } from '../protocol/errors.js'
+import { errorCodeOf, ERROR_BY_NAME, errorInfo, KafkaProtocolError } from '../protocol/errors.js'
 import { brokerError, ClusterAuthorizationFailedError } from '../protocol/authorization-errors.js'
 import { NetworkError } from '../network/errors.js'
 import type { PartitionQueue } from './accumulator.js'
@@ -45,11 +45,7 @@ export interface TransactionGroupMetadata {
   groupInstanceId?: string | null
 }
 
-function code(name: string): number {
-  const info = ERROR_BY_NAME[name]
-  if (info === undefined) throw new Error(`internal: unknown Kafka error name ${name}`)
-  return info.code
-}
+const code = errorCodeOf
 
 const E = {
   NOT_COORDINATOR: code('NOT_COORDINATOR'),

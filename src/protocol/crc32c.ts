@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 /**
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of RecordBatch v2
  * (bytes 21..end of a batch). Node's zlib.crc32 is CRC-32/IEEE, so we carry our own.
@@ -51,7 +52,7 @@ export function crc32c(data: Uint8Array, start = 0, end = data.length, seed = 0)
 
 /** The built-in slicing-by-16 implementation (always available, used by the tests and bench). */
 export function crc32cSoftware(data: Uint8Array, start = 0, end = data.length, seed = 0): number {
-  if (start < 0 || end > data.length || start > end) throw new RangeError(`crc32c range [${start}, ${end}) outside ${data.length} bytes`)
+  if (start < 0 || end > data.length || start > end) throw new InvalidArgumentError(`crc32c range [${start}, ${end}) outside ${data.length} bytes`)
   const t = TABLES
   let crc = ~seed | 0
   let i = start

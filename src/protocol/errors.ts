@@ -196,6 +196,13 @@ export const ERROR_BY_NAME: Readonly<Record<string, KafkaErrorInfo>> = Object.fr
   Object.fromEntries(Object.values(ERROR_CODES).map((e) => [e.name, e])),
 )
 
+/** The code of a Kafka error name (for constants in code); throws for a name not in the table (a typo is a bug). */
+export function errorCodeOf(name: string): number {
+  const info = ERROR_BY_NAME[name]
+  if (info === undefined) throw new KafkaWireError(`internal: unknown Kafka error name ${name}`)
+  return info.code
+}
+
 /** Looks an error code up; unknown codes get a synthetic non-retriable `UNKNOWN_ERROR_CODE_<n>` row. */
 export function errorInfo(code: number): KafkaErrorInfo {
   return ERROR_CODES[code] ?? { code, name: `UNKNOWN_ERROR_CODE_${code}`, retriable: false, refreshMetadata: false }

@@ -1,4 +1,5 @@
 // FindCoordinator (key 10): which broker coordinates a consumer group or a transactional id.
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import type { ApiDefinition } from './api.js'
 import { readNullableString, readString, stringSize, writeArrayLength, writeNullableString, writeString } from './fields.js'
 import type { Reader } from './reader.js'
@@ -67,8 +68,8 @@ function encodeRequest(w: Writer, req: FindCoordinatorRequest, v: number): void 
   const flex = v >= FIRST_FLEXIBLE
   if (v < FIRST_BATCHED) {
     // FindCoordinatorRequest.Builder: a batch of keys needs v4+ (KIP-699).
-    if (req.coordinatorKeys.length !== 1) throw new RangeError(`FindCoordinator v${v} carries exactly one key, got ${req.coordinatorKeys.length}; batching needs v4+`)
-    if (v === 0 && req.keyType !== COORDINATOR_KEY_TYPE_GROUP) throw new RangeError(`FindCoordinator v0 finds only group coordinators (key_type ${req.keyType} needs v1+)`)
+    if (req.coordinatorKeys.length !== 1) throw new InvalidArgumentError(`FindCoordinator v${v} carries exactly one key, got ${req.coordinatorKeys.length}; batching needs v4+`)
+    if (v === 0 && req.keyType !== COORDINATOR_KEY_TYPE_GROUP) throw new InvalidArgumentError(`FindCoordinator v0 finds only group coordinators (key_type ${req.keyType} needs v1+)`)
     writeString(w, req.coordinatorKeys[0] as string, flex)
     if (v >= 1) w.int8(req.keyType)
   } else {

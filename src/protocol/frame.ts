@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import type { ApiDefinition } from './api.js'
 import { decodeResponseHeader, encodeRequestHeader, requestHeaderSize, responseHeaderVersion, type ResponseHeader } from './headers.js'
 import { Reader } from './reader.js'
@@ -15,7 +16,7 @@ export function encodeRequestFrame<Req, Res>(
   request: Req,
 ): Buffer {
   if (version < api.minVersion || version > api.maxVersion) {
-    throw new RangeError(`${api.name} v${version} is outside kafka-wire's v${api.minVersion}-v${api.maxVersion}`)
+    throw new InvalidArgumentError(`${api.name} v${version} is outside kafka-wire's v${api.minVersion}-v${api.maxVersion}`)
   }
   const flexible = version >= api.firstFlexibleVersion
   const estimate = 4 + requestHeaderSize(clientId, flexible) + (api.estimateRequestSize?.(request, version) ?? 256)

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import type { ApiDefinition } from './api.js'
 import { readInt32Array, readNullableString, readString, stringSize, writeArrayLength, writeInt32Array, writeNullableString, writeString } from './fields.js'
 import type { Reader } from './reader.js'
@@ -97,7 +98,7 @@ function encodeRequest(w: Writer, req: MetadataRequest, v: number): void {
     if (v >= 10) w.uuid(t.topicId ?? ZERO_UUID)
     if (v >= 10) writeNullableString(w, t.name, flex)
     else {
-      if (t.name === null) throw new RangeError(`Metadata v${v} cannot ask for a topic by id; needs v10+`)
+      if (t.name === null) throw new InvalidArgumentError(`Metadata v${v} cannot ask for a topic by id; needs v10+`)
       writeString(w, t.name, flex)
     }
     if (flex) w.taggedFields()

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import type { ApiDefinition } from './api.js'
 import { readNullableBytes, readNullableString, readString, stringSize, writeArrayLength, writeNullableBytes, writeNullableString, writeString } from './fields.js'
 import type { Reader } from './reader.js'
@@ -111,7 +112,7 @@ function encodeRequest(w: Writer, req: ProduceRequest, v: number): void {
   writeArrayLength(w, req.topicData.length, flex)
   for (const t of req.topicData) {
     if (v >= 13) {
-      if (t.topicId === ZERO_UUID) throw new RangeError(`Produce v${v} needs the topic id of ${JSON.stringify(t.name)} (KIP-516); use v12 or fetch Metadata v10+`)
+      if (t.topicId === ZERO_UUID) throw new InvalidArgumentError(`Produce v${v} needs the topic id of ${JSON.stringify(t.name)} (KIP-516); use v12 or fetch Metadata v10+`)
       w.uuid(t.topicId)
     } else writeString(w, t.name, flex)
     writeArrayLength(w, t.partitionData.length, flex)

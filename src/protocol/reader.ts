@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import { ProtocolError } from './errors.js'
 import { uuidFromBytes } from './writer.js'
 
@@ -34,7 +35,7 @@ export class Reader {
 
   /** @param buf the bytes; @param offset first byte to read; @param end exclusive end (defaults to buf.length) */
   constructor(buf: Uint8Array, offset = 0, end = buf.length) {
-    if (offset < 0 || end > buf.length || offset > end) throw new RangeError(`bad reader window [${offset}, ${end}) over ${buf.length} bytes`)
+    if (offset < 0 || end > buf.length || offset > end) throw new InvalidArgumentError(`bad reader window [${offset}, ${end}) over ${buf.length} bytes`)
     this.buf = buf
     this.pos = offset
     this.end = end

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import { crc32c } from './crc32c.js'
 import { ProtocolError } from './errors.js'
 import { Reader } from './reader.js'
@@ -145,7 +146,7 @@ export class RecordBatchBuilder {
    * Throws once the batch was built.
    */
   tryAppend(timestampMs: number, key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[] | null): boolean {
-    if (this.built !== null) throw new Error('RecordBatchBuilder: cannot append to a built batch')
+    if (this.built !== null) throw new InvalidArgumentError('RecordBatchBuilder: cannot append to a built batch')
     if (this.count === 0) this.baseTimestamp = timestampMs
     const tsDelta = timestampMs - this.baseTimestamp
     const offsetDelta = this.count
@@ -206,12 +207,12 @@ export class RecordBatchBuilder {
    */
   build(options: BuildOptions = {}): Uint8Array {
     if (this.built !== null) return this.built
-    if (this.count === 0) throw new Error('RecordBatchBuilder: cannot build an empty batch (Kafka requires RecordsCount > 0)')
+    if (this.count === 0) throw new InvalidArgumentError('RecordBatchBuilder: cannot build an empty batch (Kafka requires RecordsCount > 0)')
     let attributes = options.transactional === true ? TRANSACTIONAL_FLAG_MASK : 0
     let out: Buffer
     if (options.compression !== undefined) {
       const codec = options.codecId ?? 0
-      if (codec < 1 || codec > 4) throw new RangeError(`compression codec id must be 1-4, got ${codec}`)
+      if (codec < 1 || codec > 4) throw new InvalidArgumentError(`compression codec id must be 1-4, got ${codec}`)
       const compressed = options.compression(this.w.buf.subarray(RECORD_BATCH_OVERHEAD, this.w.pos))
       out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + compressed.length)
       out.set(compressed, RECORD_BATCH_OVERHEAD)
@@ -268,7 +269,7 @@ function writeInt64Number(b: Buffer, at: number, v: number): void {
  * sequences at drain time or after an epoch bump.
  */
 export function restampBatch(batch: Uint8Array, producerId: bigint, epoch: number, baseSequence: number): void {
-  if (batch.length < RECORD_BATCH_OVERHEAD || batch[MAGIC_OFFSET] !== 2) throw new RangeError('restampBatch: not a RecordBatch v2')
+  if (batch.length < RECORD_BATCH_OVERHEAD || batch[MAGIC_OFFSET] !== 2) throw new InvalidArgumentError('restampBatch: not a RecordBatch v2')
   const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength)
   dv.setBigInt64(PRODUCER_ID_OFFSET, producerId)
   dv.setInt16(PRODUCER_EPOCH_OFFSET, epoch)

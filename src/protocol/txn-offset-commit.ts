@@ -1,4 +1,5 @@
 // TxnOffsetCommit (key 28): stages a consumer group's offsets in a transaction; they apply when it commits.
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import type { ApiDefinition } from './api.js'
 import { readNullableString, readString, stringSize, writeArrayLength, writeNullableString, writeString } from './fields.js'
 import type { Reader } from './reader.js'
@@ -84,7 +85,7 @@ function encodeRequest(w: Writer, req: TxnOffsetCommitRequest, v: number): void 
   const flex = v >= FIRST_FLEXIBLE
   // Java TxnOffsetCommitRequest.Builder.build: group metadata cannot be dropped silently below v3
   // (the broker could not fence a zombie consumer, KIP-447).
-  if (v < 3 && hasGroupMetadata(req)) throw new RangeError(`TxnOffsetCommit v${v} cannot carry generation/member/group instance id; needs v3+ (KIP-447)`)
+  if (v < 3 && hasGroupMetadata(req)) throw new InvalidArgumentError(`TxnOffsetCommit v${v} cannot carry generation/member/group instance id; needs v3+ (KIP-447)`)
   writeString(w, req.transactionalId, flex)
   writeString(w, req.groupId, flex)
   w.int64(req.producerId)

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import { ProtocolError } from './errors.js'
 
 /** One entry of a KIP-482 tagged-field section, already encoded. */
@@ -168,7 +169,7 @@ export class Writer {
 
   /** Writes a big-endian signed 64-bit integer. */
   int64(v: bigint): this {
-    if (v < INT64_MIN || v > INT64_MAX) throw new RangeError(`int64 out of range: ${v}`)
+    if (v < INT64_MIN || v > INT64_MAX) throw new InvalidArgumentError(`int64 out of range: ${v}`)
     this.ensure(8)
     this.buf.writeBigInt64BE(v, this.pos)
     this.pos += 8
@@ -177,7 +178,7 @@ export class Writer {
 
   /** Writes a safe-integer number (e.g. a millisecond timestamp) as a big-endian int64, without a bigint. */
   int64FromNumber(v: number): this {
-    if (!Number.isSafeInteger(v)) throw new RangeError(`int64FromNumber needs a safe integer, got ${v}`)
+    if (!Number.isSafeInteger(v)) throw new InvalidArgumentError(`int64FromNumber needs a safe integer, got ${v}`)
     this.ensure(8)
     const hi = Math.floor(v / 0x100000000)
     this.buf.writeInt32BE(hi, this.pos)
@@ -189,7 +190,7 @@ export class Writer {
   /** Writes an unsigned varint (protobuf base-128), 0 ≤ v ≤ 2^32-1; negative int32 values are written as their uint32 bits. */
   uvarint(v: number): this {
     let u = v >>> 0
-    if (!(v >= -0x80000000 && v <= MAX_UINT32)) throw new RangeError(`uvarint out of range: ${v}`)
+    if (!(v >= -0x80000000 && v <= MAX_UINT32)) throw new InvalidArgumentError(`uvarint out of range: ${v}`)
     this.ensure(5)
     const b = this.buf
     let p = this.pos
@@ -210,7 +211,7 @@ export class Writer {
   /** Writes a zig-zag varlong; numbers must be safe integers, bigints any int64. */
   varlong(v: bigint | number): this {
     if (typeof v === 'number') {
-      if (!Number.isSafeInteger(v)) throw new RangeError(`varlong needs a safe integer, got ${v}`)
+      if (!Number.isSafeInteger(v)) throw new InvalidArgumentError(`varlong needs a safe integer, got ${v}`)
       if (v >= -0x40000000 && v < 0x40000000) return this.varint(v)
       let z = v >= 0 ? v * 2 : -v * 2 - 1
       this.ensure(10)
@@ -221,7 +222,7 @@ export class Writer {
       this.buf[this.pos++] = z
       return this
     }
-    if (v < INT64_MIN || v > INT64_MAX) throw new RangeError(`varlong out of range: ${v}`)
+    if (v < INT64_MIN || v > INT64_MAX) throw new InvalidArgumentError(`varlong out of range: ${v}`)
     let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n))
     this.ensure(10)
     while (z >= 0x80n) {
@@ -259,7 +260,7 @@ export class Writer {
   /** STRING: int16 length then UTF-8 bytes. */
   string(s: string): this {
     const n = utf8Length(s)
-    if (n > 0x7fff) throw new RangeError(`string longer than 32767 bytes (${n})`)
+    if (n > 0x7fff) throw new InvalidArgumentError(`string longer than 32767 bytes (${n})`)
     this.int16(n)
     this.utf8(s, n)
     return this
@@ -385,7 +386,7 @@ export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
 /** Converts Kafka's URL-safe base64 UUID text (as printed by kafka-topics) to its 16 bytes. */
 export function uuidToBytes(id: string): Uint8Array {
   const b = Buffer.from(id, 'base64url')
-  if (b.length !== 16) throw new RangeError(`not a Kafka UUID (need 22 base64url characters for 16 bytes): ${JSON.stringify(id)}`)
+  if (b.length !== 16) throw new InvalidArgumentError(`not a Kafka UUID (need 22 base64url characters for 16 bytes): ${JSON.stringify(id)}`)
   return b
 }
 

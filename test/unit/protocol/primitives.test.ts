@@ -1,4 +1,5 @@
 // Writer/Reader primitives, with the varint vectors from Kafka's ByteUtilsTest.
+import { InvalidArgumentError } from '../../../src/kafka-wire-error.js'
 import { describe, expect, it } from 'vitest'
 import { ProtocolError } from '../../../src/protocol/errors.js'
 import { Reader } from '../../../src/protocol/reader.js'
@@ -78,8 +79,8 @@ describe('fixed-width integers', () => {
     expect(r.remaining).toBe(0)
   })
   it('rejects int64 values outside the range', () => {
-    expect(() => new Writer().int64(1n << 63n)).toThrow(RangeError)
-    expect(() => new Writer().int64FromNumber(2 ** 60)).toThrow(RangeError)
+    expect(() => new Writer().int64(1n << 63n)).toThrow(InvalidArgumentError)
+    expect(() => new Writer().int64FromNumber(2 ** 60)).toThrow(InvalidArgumentError)
     expect(() => reader('7fffffffffffffff').int64AsNumber('ts')).toThrow(/ts.*safe integer/)
   })
 })
@@ -123,7 +124,7 @@ describe('UUID', () => {
     expect(uuidFromBytes(uuidToBytes(id))).toBe(id)
     expect(hex(new Writer().uuid(ZERO_UUID))).toBe('00'.repeat(16))
     expect(reader('0123456789abcdeffedcba9876543210').uuid('topic_id')).toBe(id)
-    expect(() => uuidToBytes('short')).toThrow(RangeError)
+    expect(() => uuidToBytes('short')).toThrow(InvalidArgumentError)
   })
 })
 

@@ -1,5 +1,6 @@
 // RecordBatch v2 layout byte by byte (the worked batch of the protocol reference, CRC from
 // java.util.zip.CRC32C), builder limits, re-stamping, the compression hook and the decoder.
+import { InvalidArgumentError } from '../../../src/kafka-wire-error.js'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import CRC32C from 'crc-32/crc32c.js'
 import { describe, expect, it } from 'vitest'
@@ -125,7 +126,7 @@ describe('RecordBatchBuilder', () => {
     expect(Buffer.from(d?.records?.[49]?.key ?? []).toString()).toBe('key-49')
     const one = new RecordBatchBuilder(100)
     one.tryAppend(0, null, null, null)
-    expect(() => one.build({ compression: (x) => x, codecId: 9 })).toThrow(RangeError)
+    expect(() => one.build({ compression: (x) => x, codecId: 9 })).toThrow(InvalidArgumentError)
   })
 })
 
