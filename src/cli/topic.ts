@@ -12,7 +12,7 @@ const TOPIC_READY_TIMEOUT_MS = 30_000
 
 /**
  * Resolves with the partition count of `topic` once every partition has a leader. A missing topic
- * is a {@link CliError} unless `create` is set, in which case Metadata asks the broker to
+ * is a {@link CliError} unless `create` is set (the CLI's default, as kcat's), in which case Metadata asks the broker to
  * auto-create it (`allow_auto_topic_creation`, needs `auto.create.topics.enable` on the broker).
  */
 export async function ensureTopic(conn: Connection, topic: string, create: boolean): Promise<number> {
@@ -22,7 +22,7 @@ export async function ensureTopic(conn: Connection, topic: string, create: boole
     const t = md.topics.find((x) => x.name === topic)
     const code = t?.errorCode ?? UNKNOWN_TOPIC_OR_PARTITION
     if (code === UNKNOWN_TOPIC_OR_PARTITION && !create) {
-      throw new CliError(`topic "${topic}" does not exist on ${conn.broker} (UNKNOWN_TOPIC_OR_PARTITION); create it, or pass --create to have the broker auto-create it`)
+      throw new CliError(`topic "${topic}" does not exist on ${conn.broker} (UNKNOWN_TOPIC_OR_PARTITION); create it, or drop --no-create to have the broker auto-create it`)
     }
     if (t !== undefined && code === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.leaderId >= 0)) return t.partitions.length
     if (code !== 0 && code !== UNKNOWN_TOPIC_OR_PARTITION && code !== LEADER_NOT_AVAILABLE) {

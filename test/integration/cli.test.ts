@@ -188,11 +188,14 @@ describe('kafka-wire CLI (subprocess, real broker)', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
   })
 
-  it('a missing topic is one line naming it, exit code 1, nothing sent', async () => {
+  it('with --no-create a missing topic is one line naming it, exit code 1, nothing sent; by default the broker auto-creates it (as kcat)', async () => {
     const topic = `cli-missing-${randomBytes(4).toString('hex')}`
-    const r = await cli(['produce', '-b', broker(), '-t', topic], { input: 'x\n' })
+    const r = await cli(['produce', '-b', broker(), '-t', topic, '--no-create'], { input: 'x\n' })
     expect(r.code).toBe(1)
-    expect(r.stderr).toBe(`kafka-wire: topic "${topic}" does not exist on ${broker()} (UNKNOWN_TOPIC_OR_PARTITION); create it, or pass --create to have the broker auto-create it\n`)
+    expect(r.stderr).toBe(`kafka-wire: topic "${topic}" does not exist on ${broker()} (UNKNOWN_TOPIC_OR_PARTITION); create it, or drop --no-create to have the broker auto-create it\n`)
+    const auto = await cli(['produce', '-b', broker(), '-t', topic], { input: 'x\n' })
+    expect(auto.code).toBe(0)
+    expect(auto.stderr).toMatch(/records: 1 acknowledged, 0 failed/)
   })
 
   it('a failed record is counted by error name and makes the exit code 1', async () => {

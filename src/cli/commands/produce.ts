@@ -155,7 +155,8 @@ export const produceCommand: Command = {
       valueName: 'text|json',
       description: 'input lines: text (default; -K splits key and value) or json: {"key","value","headers","partition"} per line',
     },
-    create: { type: 'boolean', description: 'have the broker auto-create the topic when it does not exist' },
+    create: { type: 'boolean', description: 'have the broker auto-create a missing topic (the default, as kcat and the Java producer do; the broker\'s auto.create.topics.enable decides)' },
+    'no-create': { type: 'boolean', description: 'fail at once if the topic does not exist instead of asking the broker to auto-create it' },
     ...PRODUCER_FLAGS,
     ...SCHEMA_FLAGS,
   },
@@ -192,13 +193,15 @@ export const produceCommand: Command = {
     producerOptions(ctx, [])
     const valueSerializer = schemaValueSerializer(ctx)
     if (valueSerializer !== undefined && count !== undefined) throw new UsageError('--value-avro-schema reads JSON lines: not with --count', 'produce')
+    const noCreate = bool(ctx.values, 'no-create')
+    if (noCreate && bool(ctx.values, 'create')) throw new UsageError('--create and --no-create contradict each other', 'produce')
     const servers = await ctx.bootstrap()
     const options = producerOptions(ctx, servers)
     // Check reachability and the topic first: one clear line instead of a producer retrying until its timeout.
     const conn = await connectAny(ctx, servers)
     let partitions: number
     try {
-      partitions = await ensureTopic(conn, topic, bool(ctx.values, 'create'))
+      partitions = await ensureTopic(conn, topic, !noCreate)
     } finally {
       conn.close()
     }
