@@ -106,5 +106,53 @@ else {
   globalThis.__kwSink = sink // keeps the hash results observable, so no call is optimised away
 }
 
+// 4. send() with and without tracing subscribers (issue 16: no subscriber must cost nothing
+// measurable). A producer on a transport that acknowledges at once, lingerMs 0; one send() per
+// record in the callback form, 1,000 per measured call, settled before the next.
+const kw = await load('index.js', ['Producer'])
+if (kw === null) row('send() no subscriber', null, 'ns/record', 'not available yet (dist/index.js)')
+else {
+  const dc = await import('node:diagnostics_channel')
+  const transport = {
+    metadata: async (topics) => ({ brokers: [{ nodeId: 1, host: 'h', port: 1 }], topics: topics.map((topic) => ({ topic, errorCode: 0, partitions: [{ partition: 0, errorCode: 0, leaderId: 1, leaderEpoch: 0 }] })) }),
+    produce: async (_n, data) => ({ throttleTimeMs: 0, nodeEndpoints: [], topics: data.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((x) => ({ partition: x.partition, errorCode: 0, baseOffset: 0n, logAppendTimeMs: -1n, logStartOffset: 0n, errorMessage: null, recordErrors: [], currentLeader: null })) })) }),
+    initProducerId: async () => ({ errorCode: 0, producerId: 1n, producerEpoch: 0, throttleTimeMs: 0 }),
+    updateBrokers() {},
+    close: async () => {},
+  }
+  const producer = new kw.Producer({ bootstrapServers: ['bench:1'], lingerMs: 0, logger: {} }, { transport })
+  await producer.send({ topic: 'micro', value: 'warm' })
+  const value = Buffer.alloc(100, 1)
+  const runSends = () =>
+    new Promise((resolve) => {
+      let left = 1000
+      const done = () => {
+        if (--left === 0) resolve()
+      }
+      for (let i = 0; i < 1000; i++) producer.send({ topic: 'micro', value }, done)
+    })
+  const timeAsync = async () => {
+    for (let i = 0; i < 5; i++) await runSends()
+    let best = Infinity
+    for (let round = 0; round < 5; round++) {
+      const t0 = performance.now()
+      for (let i = 0; i < 10; i++) await runSends()
+      best = Math.min(best, (performance.now() - t0) / 10)
+    }
+    return (best * 1e6) / 1000
+  }
+  const bare = await timeAsync()
+  row('send() no subscriber', bare, 'ns/record', 'callback form through a scripted transport (no broker)')
+  const tc = dc.tracingChannel('kafka-wire:producer:send')
+  const handlers = { start() {}, end() {}, asyncStart() {}, asyncEnd() {}, error() {} }
+  tc.subscribe(handlers)
+  const traced = await timeAsync()
+  tc.unsubscribe(handlers)
+  row('send() TracingChannel subscribed', traced, 'ns/record', `${(traced / bare).toFixed(2)}x no subscriber`)
+  const again = await timeAsync()
+  row('send() no subscriber (after unsubscribe)', again, 'ns/record', `${(again / bare).toFixed(2)}x the first no-subscriber run: the noise floor`)
+  await producer.close()
+}
+
 if (asJson) process.stdout.write(`${JSON.stringify({ node: process.version, rows })}\n`)
 else console.log(microTable(rows))

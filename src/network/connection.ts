@@ -138,7 +138,7 @@ export interface ConnectionOptions {
   /** Socket factory (TLS, tests); default `net.connect`. */
   readonly socketFactory?: SocketFactory
   /** Called when a response asks the client to back off (KIP-219). */
-  readonly onThrottle?: (throttleTimeMs: number, api: string) => void
+  readonly onThrottle?: (throttleTimeMs: number, api: string, broker: string) => void
   /** Frame-level trace hook. */
   readonly trace?: TraceHook
   /** KIP-511 client_software_name sent in ApiVersions v3+ (default `kafka-wire`). */
@@ -219,7 +219,7 @@ export class Connection {
   private readonly maxInFlight: number
   private readonly idleMs: number
   private readonly socketFactory: SocketFactory
-  private readonly onThrottle: ((throttleTimeMs: number, api: string) => void) | undefined
+  private readonly onThrottle: ((throttleTimeMs: number, api: string, broker: string) => void) | undefined
   private readonly trace: TraceHook | undefined
   private readonly softwareName: string
   private readonly softwareVersion: string
@@ -717,7 +717,7 @@ export class Connection {
     this.queue.forEach((p) => {
       p.deadline = Math.max(p.deadline, this.throttledUntil + p.timeoutMs)
     })
-    if (this.onThrottle !== undefined) this.onThrottle(t, request.api.name)
+    if (this.onThrottle !== undefined) this.onThrottle(t, request.api.name, this.broker)
   }
 
   /** KIP-511 dance: try our highest ApiVersions; on UNSUPPORTED_VERSION retry at the broker's highest (or v0). */

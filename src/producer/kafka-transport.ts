@@ -17,6 +17,7 @@ import { ProtocolError } from '../protocol/errors.js'
 import type { Connection } from '../network/connection.js'
 import { NetworkError } from '../network/errors.js'
 import type { ResolvedConfig } from './config.js'
+import { channels } from './metrics.js'
 import type { ProducerLogger } from './logger.js'
 import type { BrokerAddress, CoordinatorResult, InitProducerIdResult, MetadataResult, ProduceData, ProduceResult, ProducerTransport, TopicPartitions, TransactionTransport, TxnGroup, TxnOffset, TxnProducer } from './transport.js'
 
@@ -52,7 +53,10 @@ export class KafkaTransport implements ProducerTransport {
       maxInFlightRequests: config.maxInFlightRequestsPerConnection,
       reconnectBackoffMs: config.retryBackoffMs,
       reconnectBackoffMaxMs: config.retryBackoffMaxMs,
-      onThrottle: (ms, api) => this.logger.debug('broker throttled the client', { throttleTimeMs: ms, api }),
+      onThrottle: (ms, api, broker) => {
+        this.logger.debug('broker throttled the client', { throttleTimeMs: ms, api })
+        if (channels.throttle.hasSubscribers) channels.throttle.publish({ broker, api, throttleTimeMs: ms })
+      },
       onInvalidBroker: (r) => this.logger.warn(`broker ${r.advertisedBy} advertised an unusable address for node ${r.nodeId}; not connecting to it`, { ...r }),
       ...(trace !== undefined ? { trace } : {}),
       // Issue 13: TLS per broker (SNI = its host) and the SASL step of every connection.

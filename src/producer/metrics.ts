@@ -1,5 +1,5 @@
 /** The producer's metrics (Java names and Java's windowed stats) and its diagnostics channels. */
-import { channel } from 'node:diagnostics_channel'
+import { channel, tracingChannel } from 'node:diagnostics_channel'
 import { ConfigError } from './errors.js'
 
 /**
@@ -15,7 +15,31 @@ export const channels = {
   requestSent: channel('kafka-wire:producer:request-sent'),
   /** `{ nodeId, latencyMs, throttleTimeMs, error }` when a Produce response (or failure) arrives. */
   responseReceived: channel('kafka-wire:producer:response-received'),
+  /** `{ topic, partition, recordCount, attempt, error, backoffMs }` when a batch is put back for a retry. */
+  retry: channel('kafka-wire:producer:retry'),
+  /** `{ broker, api, throttleTimeMs }` when a broker throttles the client (KIP-219). */
+  throttle: channel('kafka-wire:producer:throttle'),
 }
+
+/**
+ * What the `kafka-wire:producer:send` TracingChannel events carry: `start` inside `send()` (the
+ * caller's async context, before serialization: a subscriber may add `record.headers`), `end` when
+ * `send()` returns, `asyncStart`/`asyncEnd` around the caller's callback or promise settlement,
+ * `error` before them on failure. `result` or `error` is set by then.
+ */
+export interface SendTraceContext {
+  /** The record as passed to `send()`. */
+  record: { topic: string; partition?: number; key?: unknown; value: unknown; headers?: unknown }
+  /** The producer's `clientId`. */
+  clientId: string
+  /** The acknowledged record's metadata (partition, offset), on success. */
+  result?: { topic: string; partition: number; offset: number; timestamp: number }
+  /** Why the send failed. */
+  error?: Error
+}
+
+/** The TracingChannel around every `send()` (Node's `tracingChannel('kafka-wire:producer:send')`): see {@link SendTraceContext}. */
+export const sendTracing = tracingChannel<SendTraceContext, SendTraceContext>('kafka-wire:producer:send')
 
 /**
  * Java's metric window (`MetricConfig`): `metrics.num.samples` samples of `metrics.sample.window.ms`

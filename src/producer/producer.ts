@@ -8,7 +8,7 @@ import { IdempotenceManager } from './idempotence.js'
 import { Interceptors, type ProducerInterceptor } from './interceptors.js'
 import { ProducerLogger, defaultLogger } from './logger.js'
 import { ProducerMetadata, type TopicMetadata } from './metadata.js'
-import { ProducerMetrics, channels, type ProducerMetricsSnapshot } from './metrics.js'
+import { ProducerMetrics, channels, sendTracing, type ProducerMetricsSnapshot, type SendTraceContext } from './metrics.js'
 import { partitionForKey } from './partitioner.js'
 import type { CompletionListener, ProducerBatch, RecordMetadata, SendCallback } from './producer-batch.js'
 import { Sender } from './sender.js'
@@ -248,6 +248,8 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata>
   send(record: ProducerRecord<K, V>, callback: SendCallback): void
   send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> | void {
+    // One boolean when nobody traces: the traced path allocates its context and wrappers only then.
+    if (sendTracing.hasSubscribers) return this.tracedSend(record, callback)
     if (callback !== undefined) {
       if (typeof callback !== 'function') throw new TypeError('send(record, callback): callback must be a function')
       this.doSend(record, callback, null, null)
@@ -330,6 +332,38 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     const out: PartitionInfo[] = []
     for (let p = 0; p < t.numPartitions; p++) out.push({ topic, partition: p, leader: t.leaders[p] as number, leaderEpoch: t.leaderEpochs[p] as number })
     return out
+  }
+
+  /** `send()` under the `kafka-wire:producer:send` TracingChannel (start/end/asyncStart/asyncEnd/error). */
+  private tracedSend(record: ProducerRecord<K, V>, callback: SendCallback | undefined): Promise<RecordMetadata> | void {
+    const ctx: SendTraceContext = { record, clientId: this.config.clientId }
+    const settle = (err: Error | null, md: RecordMetadata | null, then: () => void): void => {
+      if (err !== null) {
+        ctx.error = err
+        sendTracing.error.publish(ctx)
+      } else if (md !== null) ctx.result = md
+      sendTracing.asyncStart.publish(ctx)
+      try {
+        then()
+      } finally {
+        sendTracing.asyncEnd.publish(ctx)
+      }
+    }
+    sendTracing.start.publish(ctx)
+    try {
+      if (callback !== undefined) {
+        if (typeof callback !== 'function') throw new TypeError('send(record, callback): callback must be a function')
+        this.doSend(record, (err, md) => settle(err, md, () => callback(err, md)), null, null)
+        return
+      }
+      const p = new Promise<RecordMetadata>((resolve, reject) => {
+        this.doSend(record, (err, md) => settle(err, md, () => (err !== null ? reject(err) : resolve(md as RecordMetadata))), null, null)
+      })
+      p.catch(noop)
+      return p
+    } finally {
+      sendTracing.end.publish(ctx)
+    }
   }
 
   private failEarly(err: Error, callback: SendCallback | null, reject: ((e: Error) => void) | null): void {

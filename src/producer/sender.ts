@@ -487,6 +487,7 @@ export class Sender {
         d.metrics.countRetries(b.recordCount)
         d.metrics.recordTopicRetry(b.topic, b.recordCount)
         d.logger.debug('retrying batch', { topic: b.topic, partition: b.partition, error: info.name, attempt: b.attempts })
+        if (channels.retry.hasSubscribers) channels.retry.publish({ topic: b.topic, partition: b.partition, recordCount: b.recordCount, attempt: b.attempts, error: info.name, backoffMs: b.retryAtMs - now })
         d.accumulator.reenqueue(q, b, d.idempotence !== null)
         return
       }
