@@ -129,7 +129,7 @@ describe('malformed responses in the producer core (issue 18 items 2-4)', () => 
 
 /**
  * Issue 18, found by the malformed-response soak (seed 1, iterations 722, 1597, 4904, 4921 of 6,000):
- * a bit flip in a Metadata response's leader_epoch (0 → 2^27 or 2^12), with the leader id or the
+ * a bit flip in a Metadata response's leader_epoch (0 → 2^27, 2^13, 2^12 or 2^11), with the leader id or the
  * broker's host flipped too. The send to that leader fails, the producer forgets the leader, and every
  * sane response after it (epoch 0) looked stale: the partition had no leader for good.
  */
