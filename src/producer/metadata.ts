@@ -307,15 +307,25 @@ export class ProducerMetadata {
       md.lastUsedMs = prev?.lastUsedMs ?? this.now()
       for (const p of t.partitions) {
         if (p.partition < 0 || p.partition >= n) continue
-        // KIP-320/951: a response from a broker with older metadata must not undo a newer leader
-        // (Java Metadata.updateLatestMetadata keeps the partition with the higher leader epoch).
+        // KIP-320/951: a response from a broker with older metadata must not undo a newer leader.
+        // Java (Metadata.updateLatestMetadata, apache/kafka clients/src/main/java/org/apache/kafka/
+        // clients/Metadata.java) takes a partition when no epoch was seen, when the topic id changed,
+        // when the epoch is >= the last seen one, or when it carries no epoch (that forgets the last
+        // seen one); otherwise it keeps its cached partition, leader included. Java never forgets a
+        // leader on its own; we do (invalidateLeader after NOT_LEADER_OR_FOLLOWER or a connection
+        // failure to it), so "keep the cached partition" would keep no leader, and one corrupt
+        // (bit-flipped) huge epoch would reject every later response: the partition would never be
+        // sent to again (issue 18). So the epoch only protects a leader we still have; with none,
+        // the response is the broker's current view and is taken, epoch included. That is safe:
+        // Produce carries no leader epoch, a broker that is not the leader refuses the write
+        // (NOT_LEADER_OR_FOLLOWER, KIP-951 hint), so the worst case is one more round trip.
         const known = old !== undefined && p.partition < old.numPartitions ? (old.leaderEpochs[p.partition] as number) : -1
-        if (p.leaderEpoch >= 0 && known > p.leaderEpoch) {
-          if (md !== old && old !== undefined) {
-            md.leaders[p.partition] = old.leaders[p.partition] as number
+        const kept = old !== undefined && p.partition < old.numPartitions ? (old.leaders[p.partition] as number) : -1
+        if (p.leaderEpoch >= 0 && known > p.leaderEpoch && kept >= 0) {
+          if (md !== old) {
+            md.leaders[p.partition] = kept
             md.leaderEpochs[p.partition] = known
           }
-          if ((md.leaders[p.partition] as number) < 0) again = true
           continue
         }
         const leader = p.errorCode === 0 || p.leaderId >= 0 ? p.leaderId : -1

@@ -6,9 +6,14 @@
  * every 1000 iterations and the totals (iterations, time, mutations by kind, violations, RSS).
  * Concurrent iterations share the process, so leftover handles are checked once at the end; the
  * per-iteration handle check is the CI test's (test/integration/malformed-responses.test.ts).
+ * A violation names its seed and iteration: `MALFORMED_SOAK_SEED=1 MALFORMED_SOAK_FROM=722
+ * MALFORMED_SOAK_ITERATIONS=723 MALFORMED_SOAK_CONCURRENCY=1` runs that iteration alone, and
+ * `MALFORMED_SOAK_DEBUG=1` adds the producer's logs. The mutations follow from seed and iteration,
+ * but bit positions land on the same fields only if the recording has the same layout: the topic
+ * name holds the pid, so a run whose pid has another number of digits shifts them.
  */
 import { expect, it } from 'vitest'
-import { Producer } from '../../src/index.js'
+import { type Logger, Producer } from '../../src/index.js'
 import { runFuzz, summarizeViolations } from '../support/malformed-fuzz.js'
 import { recordFromBroker } from '../support/replay-broker.js'
 import { bootstrapServers } from '../support/broker.js'
@@ -16,11 +21,25 @@ import { bootstrapServers } from '../support/broker.js'
 const ITERATIONS = Number(process.env.MALFORMED_SOAK_ITERATIONS ?? 100_000)
 const CONCURRENCY = Number(process.env.MALFORMED_SOAK_CONCURRENCY ?? 16)
 const SEED = Number(process.env.MALFORMED_SOAK_SEED ?? 1)
+/** First iteration to run; iterations run are FROM..ITERATIONS-1. */
+const FROM = Number(process.env.MALFORMED_SOAK_FROM ?? 0)
+const DEBUG = process.env.MALFORMED_SOAK_DEBUG === '1'
 const TOPIC = `malformed-soak-${process.pid}-${Date.now()}`
 const MANY_PARTITIONS_WEIGHT = Number(process.env.MALFORMED_SOAK_MANY_PARTITIONS_WEIGHT ?? 0.1)
 const MiB = 1024 * 1024
 
-it(`malformed responses: ${ITERATIONS} iterations, ${CONCURRENCY} at a time, seed ${SEED}`, async () => {
+function logLine(level: string, message: string, fields?: Record<string, unknown>): void {
+  const json = fields === undefined ? '' : ` ${JSON.stringify(fields, (_k, v: unknown) => (v instanceof Error ? `${v.name}: ${v.message}` : typeof v === 'bigint' ? v.toString() : v))}`
+  process.stderr.write(`[producer] ${level} ${message}${json}\n`)
+}
+const debugLogger: Logger = {
+  debug: (m, f) => logLine('debug', m, f),
+  info: (m, f) => logLine('info', m, f),
+  warn: (m, f) => logLine('warn', m, f),
+  error: (m, f) => logLine('error', m, f),
+}
+
+it(`malformed responses: ${ITERATIONS - FROM} iterations, ${CONCURRENCY} at a time, seed ${SEED}`, async () => {
   const recording = await recordFromBroker(bootstrapServers()[0] as string, async (proxy) => {
     const producer = new Producer({ bootstrapServers: [proxy], clientId: 'malformed-recorder', acks: 'all', enableIdempotence: true, lingerMs: 0 })
     try {
@@ -35,7 +54,9 @@ it(`malformed responses: ${ITERATIONS} iterations, ${CONCURRENCY} at a time, see
     recording,
     topic: TOPIC,
     seed: SEED,
+    from: FROM,
     iterations: ITERATIONS,
+    ...(DEBUG ? { logger: debugLogger } : {}),
     concurrency: CONCURRENCY,
     warmup: 200,
     progressEvery: 1000,
@@ -56,6 +77,6 @@ it(`malformed responses: ${ITERATIONS} iterations, ${CONCURRENCY} at a time, see
   process.stderr.write(`[soak] done: ${JSON.stringify({ ...totals, rssStartMiB: report.rssStart / MiB, rssEndMiB: report.rssEnd / MiB, rssMaxMiB: report.rssMax / MiB })}\n`)
   const summary = summarizeViolations(violations, undefined, 5)
   if (summary !== '') process.stderr.write(`[soak] violations:\n${summary}\n`)
-  expect(report.iterations).toBe(ITERATIONS)
+  expect(report.iterations).toBe(ITERATIONS - FROM)
   expect(summary).toBe('')
 })

@@ -11,6 +11,8 @@ import { ProduceApi } from '../../../src/protocol/produce.js'
 import { ZERO_UUID } from '../../../src/protocol/writer.js'
 import type { InitProducerIdResult } from '../../../src/producer/transport.js'
 import { FakeServer, fakeApiVersions, type FakeRequest } from '../../support/fake-server.js'
+import { NetworkError } from '../../../src/network/errors.js'
+import type { MetadataResult } from '../../../src/producer/transport.js'
 import { FakeTransport } from './fake-transport.js'
 
 const servers: FakeServer[] = []
@@ -122,5 +124,60 @@ describe('malformed responses in the producer core (issue 18 items 2-4)', () => 
     const timersAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
     expect(timersAfter).toBeLessThanOrEqual(timersBefore)
     expect(t.initCalls.length).toBe(1)
+  })
+})
+
+/**
+ * Issue 18, found by the malformed-response soak (seed 1, iterations 722, 1597, 4904, 4921 of 6,000):
+ * a bit flip in a Metadata response's leader_epoch (0 → 2^27, 2^13, 2^12 or 2^11), with the leader id or the
+ * broker's host flipped too. The send to that leader fails, the producer forgets the leader, and every
+ * sane response after it (epoch 0) looked stale: the partition had no leader for good.
+ */
+describe('a corrupt huge leader epoch in Metadata does not pin the partition (issue 18)', () => {
+  const CORRUPT_EPOCH = 2 ** 27 // leader_epoch 0 with bit 3 of its first byte flipped
+
+  /** Metadata that answers `first` once, then the sane view: leader 1 at epoch 0. */
+  function scriptedMetadata(t: FakeTransport, first: { leaderId: number; leaderEpoch: number }): void {
+    let calls = 0
+    t.metadata = async (topics): Promise<MetadataResult> => {
+      t.metadataCalls++
+      await Promise.resolve()
+      const leader = calls++ === 0 ? first : { leaderId: 1, leaderEpoch: 0 }
+      return { brokers: [{ nodeId: 1, host: 'h1', port: 1 }, { nodeId: 2, host: 'h2', port: 2 }], topics: topics.map((topic) => ({ topic, errorCode: 0, partitions: [{ partition: 0, errorCode: 0, ...leader }] })) }
+    }
+  }
+
+  function make(t: FakeTransport): Producer {
+    const p = new Producer({ bootstrapServers: ['fake:1'], logger: {}, partitioner: () => 0, lingerMs: 0, retryBackoffMs: 1, retryBackoffMaxMs: 10, requestTimeoutMs: 1000, deliveryTimeoutMs: 3000 }, { transport: t })
+    producers.push(p)
+    return p
+  }
+
+  it('a connection failure to the corrupt leader lets the next (older-epoch) Metadata response in', async () => {
+    const t = new FakeTransport()
+    t.numPartitions = 1
+    scriptedMetadata(t, { leaderId: 5, leaderEpoch: CORRUPT_EPOCH }) // leader_id 1 flipped to 5: no such broker
+    t.onProduce = (req) => {
+      if (req.nodeId !== 1) throw new NetworkError(`node ${req.nodeId}`, `unknown broker id ${req.nodeId}; refresh metadata (known: 1, 2)`)
+      return t.ok(req)
+    }
+    const p = make(t)
+    const md = await p.send({ topic: 'a', value: 'x' })
+    expect(md.offset).toBe(0)
+    expect(t.requests.map((r) => r.nodeId)).toEqual([5, 1])
+    expect(t.logs.get('a/0')).toBe(1) // written once
+    expect((await p.send({ topic: 'a', value: 'y' })).offset).toBe(1)
+  })
+
+  it('NOT_LEADER_OR_FOLLOWER from the corrupt leader (no KIP-951 hint) lets the next Metadata response in', async () => {
+    const t = new FakeTransport()
+    t.numPartitions = 1
+    scriptedMetadata(t, { leaderId: 2, leaderEpoch: CORRUPT_EPOCH }) // an existing broker that is not the leader
+    t.onProduce = (req) => (req.nodeId === 1 ? t.ok(req) : t.ok(req, () => ({ errorCode: 6 })))
+    const p = make(t)
+    const md = await p.send({ topic: 'a', value: 'x' })
+    expect(md.offset).toBe(0)
+    expect(t.requests.map((r) => r.nodeId)).toEqual([2, 1])
+    expect(t.logs.get('a/0')).toBe(1)
   })
 })
