@@ -64,6 +64,7 @@ const E = {
   INVALID_PRODUCER_ID_MAPPING: code('INVALID_PRODUCER_ID_MAPPING'),
   UNSUPPORTED_VERSION: code('UNSUPPORTED_VERSION'),
   UNSUPPORTED_FOR_MESSAGE_FORMAT: code('UNSUPPORTED_FOR_MESSAGE_FORMAT'),
+  UNKNOWN_PRODUCER_ID: code('UNKNOWN_PRODUCER_ID'),
   INVALID_TRANSACTION_TIMEOUT: code('INVALID_TRANSACTION_TIMEOUT'),
 } as const
 
@@ -73,8 +74,17 @@ const FIND_AGAIN = new Set<number>([E.NOT_COORDINATOR, E.COORDINATOR_NOT_AVAILAB
 const RETRY_LATER = new Set<number>([E.COORDINATOR_LOAD_IN_PROGRESS, E.CONCURRENT_TRANSACTIONS, E.UNKNOWN_TOPIC_OR_PARTITION, E.REQUEST_TIMED_OUT])
 /** The broker has a newer producer for this transactional id (Java maps all three to ProducerFencedException). */
 const FENCED = new Set<number>([E.PRODUCER_FENCED, E.INVALID_PRODUCER_EPOCH, E.TRANSACTION_COORDINATOR_FENCED])
-/** Fatal answers besides fencing (Java `fatalError` in the TxnRequestHandlers). */
-const FATAL = new Set<number>([E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, E.CLUSTER_AUTHORIZATION_FAILED, E.INVALID_TXN_STATE, E.UNSUPPORTED_VERSION, E.UNSUPPORTED_FOR_MESSAGE_FORMAT, E.INVALID_TRANSACTION_TIMEOUT])
+/**
+ * Fatal answers besides fencing (Java `fatalError` in the TxnRequestHandlers). INVALID_PRODUCER_ID_MAPPING
+ * is fatal since Kafka 4.0 (KAFKA-18019: recovering from it let a zombie come back; franz-go agrees).
+ */
+const FATAL = new Set<number>([E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, E.CLUSTER_AUTHORIZATION_FAILED, E.INVALID_TXN_STATE, E.UNSUPPORTED_VERSION, E.UNSUPPORTED_FOR_MESSAGE_FORMAT, E.INVALID_TRANSACTION_TIMEOUT, E.INVALID_PRODUCER_ID_MAPPING])
+/**
+ * The transaction is lost, the producer is not (Java `abortableError`): TRANSACTION_ABORTABLE
+ * (KIP-890), authorization of a topic or group, a consumer that lost its group membership (KIP-447:
+ * ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID), UNKNOWN_PRODUCER_ID.
+ */
+const ABORTABLE = new Set<number>([code('TRANSACTION_ABORTABLE'), code('TOPIC_AUTHORIZATION_FAILED'), code('GROUP_AUTHORIZATION_FAILED'), code('ILLEGAL_GENERATION'), code('UNKNOWN_MEMBER_ID'), code('FENCED_INSTANCE_ID'), code('UNKNOWN_PRODUCER_ID')])
 
 /**
  * Java waits 20 ms (not retry.backoff.ms) before retrying CONCURRENT_TRANSACTIONS: the previous
@@ -103,6 +113,13 @@ export interface TransactionDeps {
 
 type Done = { readonly ok: true } | { readonly ok: false; readonly error: Error }
 
+interface Operation {
+  readonly name: string
+  readonly done: Promise<Done>
+  /** A caller saw the outcome. */
+  seen: boolean
+}
+
 /**
  * The transactional producer's state machine. `Producer` asks it whether a send is allowed, tells it
  * which partitions records went to, and reports failed batches; the sender asks it whether a
@@ -123,9 +140,28 @@ export class TransactionManager {
   private closed = false
   /** TV1: partitions waiting for AddPartitionsToTxn. */
   private pending: PartitionQueue[] = []
+  /** The AddPartitionsToTxn loop, while it runs (`addRunning` is cleared in the same turn it ends). */
   private adding: Promise<void> | null = null
+  private addRunning = false
+  /**
+   * TV1: what was asked of the coordinator without a definite answer (AddPartitionsToTxn or
+   * AddOffsetsToTxn that timed out): it may be in the transaction, so an abort adds it again before
+   * EndTxn (Java retries those requests until it has an answer).
+   */
+  private inDoubtPartitions: PartitionQueue[] = []
+  private inDoubtGroups = new Set<string>()
+  /** sendOffsetsToTransaction() timed out: commit is refused until it is called again and succeeds (Java throwIfPendingState). */
+  private offsetsInDoubt = false
+  /** EndTxn of this transaction was confirmed (a resumed abort goes straight to the epoch bump). */
+  private endTxnDone = false
   /** The running initTransactions/commit/abort/sendOffsets operation; a repeated call joins it. */
-  private operation: { readonly name: string; readonly done: Promise<Done> } | null = null
+  private operation: Operation | null = null
+  /**
+   * The last operation whose caller gave up waiting (TimeoutError) before it finished: a repeated
+   * call of the same method gets its outcome, even when it succeeded meanwhile (Java keeps the
+   * pending result until a caller sees it, `handleCachedTransactionRequestResult`).
+   */
+  private unseen: Operation | null = null
   /** What a Produce inside the transaction carries. */
   produceFields: { transactionalId: string; maxVersion?: number }
   private readonly d: TransactionDeps
@@ -154,6 +190,8 @@ export class TransactionManager {
    * id (-1/-1: the coordinator aborts or completes what a previous instance left open and fences it).
    */
   initTransactions(): Promise<void> {
+    const cached = this.takeUnseen('initTransactions()')
+    if (cached !== null) return cached
     const s = this.state
     if (s === 'fatalError') return Promise.reject(this.fatal)
     // After a timeout or a failed attempt the state is still `initializing`: calling again retries (as in Java).
@@ -170,6 +208,7 @@ export class TransactionManager {
     if (s !== 'ready') throw this.stateError(s, s === 'uninitialized' ? 'call initTransactions() before beginTransaction()' : 'a transaction is already open or completing; commit or abort it first')
     this.serial++
     this.started = false
+    this.endTxnDone = false
     this.lastError = null
     this.startedAtMs = Date.now()
     this.stateValue = 'inTransaction'
@@ -177,6 +216,8 @@ export class TransactionManager {
 
   /** Java `commitTransaction()`: sends what is buffered, then EndTxn(commit). After a timeout, call it again. */
   commitTransaction(): Promise<void> {
+    const cached = this.takeUnseen('commitTransaction()')
+    if (cached !== null) return cached
     const s = this.state
     if (s === 'committing') return this.join('commitTransaction()') ?? this.start('commitTransaction()', () => this.complete(true))
     if (s === 'abortableError') return Promise.reject(new TransactionAbortableError('cannot commit', this.lastError))
@@ -184,12 +225,15 @@ export class TransactionManager {
     if (s !== 'inTransaction') return Promise.reject(this.stateError(s, s === 'aborting' ? 'an abort is in progress; call abortTransaction() again to finish it' : 'no transaction is open'))
     const busy = this.busy('commitTransaction()')
     if (busy !== null) return Promise.reject(busy)
+    if (this.offsetsInDoubt) return Promise.reject(this.stateError(s, 'the last sendOffsetsToTransaction() did not complete: call it again, or abort the transaction'))
     this.stateValue = 'committing'
     return this.start('commitTransaction()', () => this.complete(true))
   }
 
   /** Java `abortTransaction()`: fails records not yet sent, waits for those in flight, then EndTxn(abort). */
   abortTransaction(): Promise<void> {
+    const cached = this.takeUnseen('abortTransaction()')
+    if (cached !== null) return cached
     const s = this.state
     if (s === 'aborting') return this.join('abortTransaction()') ?? this.start('abortTransaction()', () => this.complete(false))
     if (s === 'fatalError') return Promise.reject(this.fatal)
@@ -222,15 +266,25 @@ export class TransactionManager {
     }
     const topics: Array<TopicPartitions<TxnOffset>> = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }))
     const g: TxnGroup = { groupId: group.groupId, generationId: group.generationId ?? -1, memberId: group.memberId ?? '', groupInstanceId: group.groupInstanceId ?? null }
+    if (topics.length === 0) return Promise.resolve()
+    this.offsetsInDoubt = true
     return this.start('sendOffsetsToTransaction()', async () => {
       const deadline = Date.now() + this.d.maxBlockMs
-      if (!this.tv2) {
-        const errorCode = await this.coordinatorRequest('AddOffsetsToTxn', deadline, (node) => this.d.transport.addOffsetsToTxn(node, this.producer(), g.groupId), (c) => c)
-        this.check('AddOffsetsToTxn', errorCode)
+      try {
+        if (!this.tv2) await this.addOffsets(g.groupId, deadline)
+        this.started = true
+        const results = await this.groupRequest(g.groupId, deadline, (node) => this.d.transport.txnOffsetCommit(node, this.producer(), g, topics, this.tv2))
+        for (const r of results) this.check(`TxnOffsetCommit ${r.topic}-${r.partition}`, r.errorCode)
+        this.offsetsInDoubt = false
+      } catch (err) {
+        // An abortable answer (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID: a zombie consumer, KIP-447)
+        // means the transaction must not commit without its offsets. A timeout leaves them in doubt.
+        if (err instanceof TransactionAbortableError) {
+          this.offsetsInDoubt = false
+          this.toAbortable(err)
+        }
+        throw err
       }
-      this.started = true
-      const results = await this.groupRequest(g.groupId, deadline, (node) => this.d.transport.txnOffsetCommit(node, this.producer(), g, topics, this.tv2))
-      for (const r of results) this.check(`TxnOffsetCommit ${r.topic}-${r.partition}`, r.errorCode)
     })
   }
 
@@ -266,7 +320,10 @@ export class TransactionManager {
     this.pending.push(q)
     // One request for the partitions of this turn of the event loop (Java sends what accumulated
     // since the sender's last pass).
-    if (this.adding === null) this.adding = new Promise<void>((r) => setImmediate(r)).then(() => this.addPending()).finally(() => (this.adding = null))
+    if (!this.addRunning) {
+      this.addRunning = true
+      this.adding = new Promise<void>((r) => setImmediate(r)).then(() => this.addPending())
+    }
   }
 
   /**
@@ -287,7 +344,8 @@ export class TransactionManager {
    */
   onBatchFailed(err: Error): void {
     if (err instanceof TransactionAbortedError || err instanceof TransactionAbortableError) return
-    if (err instanceof ProducerFencedError || err instanceof ClusterAuthorizationFailedError) {
+    const fatalCode = err instanceof KafkaProtocolError && (err.code === E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED || err.code === E.INVALID_PRODUCER_ID_MAPPING)
+    if (err instanceof ProducerFencedError || err instanceof ClusterAuthorizationFailedError || fatalCode) {
       this.toFatal(err)
       return
     }
@@ -322,11 +380,20 @@ export class TransactionManager {
       (): Done => ({ ok: true }),
       (error: unknown): Done => ({ ok: false, error: error instanceof Error ? error : new Error(String(error)) }),
     )
-    const op = { name, done }
+    const op: Operation = { name, done, seen: false }
     this.operation = op
+    this.unseen = null
     void done.then(() => {
       if (this.operation === op) this.operation = null
     })
+    return this.wait(op)
+  }
+
+  /** The outcome of the last `name` operation whose caller timed out, once; null when there is none. */
+  private takeUnseen(name: string): Promise<void> | null {
+    const op = this.unseen
+    if (op === null || op.name !== name || this.operation === op) return null
+    this.unseen = null
     return this.wait(op)
   }
 
@@ -336,11 +403,19 @@ export class TransactionManager {
     return op === null || op.name !== name ? null : this.wait(op)
   }
 
-  private wait(op: { readonly name: string; readonly done: Promise<Done> }): Promise<void> {
+  private wait(op: Operation): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TimeoutError('maxBlockMs', this.d.maxBlockMs, `${op.name} did not complete in time; it goes on: call it again to wait for its outcome`)), this.d.maxBlockMs)
+      let timedOut = false
+      const timer = setTimeout(() => {
+        timedOut = true
+        if (!op.seen) this.unseen = op
+        reject(new TimeoutError('maxBlockMs', this.d.maxBlockMs, `${op.name} did not complete in time; it goes on: call it again to wait for its outcome`))
+      }, this.d.maxBlockMs)
       void op.done.then((r) => {
         clearTimeout(timer)
+        if (timedOut) return
+        op.seen = true
+        if (this.unseen === op) this.unseen = null
         if (r.ok) resolve()
         else reject(r.error)
       })
@@ -369,9 +444,23 @@ export class TransactionManager {
       if (commit && this.stateValue !== 'committing') throw new TransactionAbortableError('cannot commit', this.lastError)
       if (this.fatal !== null) throw this.fatal
       const deadline = Date.now() + this.d.maxBlockMs
-      if (this.started) {
+      // TV1: a partition or group whose add had no answer may be in the transaction: add it again
+      // (harmless while it is open) so that EndTxn(abort) finds the transaction it must end.
+      if (!commit && !this.endTxnDone && (this.inDoubtPartitions.length > 0 || this.inDoubtGroups.size > 0)) {
+        const partitions = this.inDoubtPartitions
+        this.inDoubtPartitions = []
+        // Refused now (e.g. an authorization error) means it never was in the transaction: go on.
+        const notAdded = (err: unknown): void => {
+          if (!(err instanceof TransactionAbortableError)) throw err
+        }
+        if (partitions.length > 0) await this.addPartitionsNow(partitions, deadline).catch(notAdded)
+        for (const g of [...this.inDoubtGroups]) await this.addOffsets(g, deadline).catch(notAdded)
+        this.inDoubtGroups.clear()
+      }
+      if (this.started && !this.endTxnDone) {
         const res = await this.coordinatorRequest('EndTxn', deadline, (node) => this.d.transport.endTxn(node, this.producer(), commit, this.tv2), (r) => r.errorCode)
         this.check(`EndTxn(${commit ? 'commit' : 'abort'})`, res.errorCode)
+        this.endTxnDone = true
         // TV2: EndTxn v5 bumps the epoch; the next transaction uses what it returns (KIP-890).
         if (this.tv2 && res.producerId >= 0n) this.d.idempotence.epochChanged(res.producerId, res.producerEpoch)
       }
@@ -381,9 +470,20 @@ export class TransactionManager {
         const im = this.d.idempotence
         await this.initProducerId(im.producerId, im.producerEpoch, deadline)
       }
+      const wasTv2 = this.tv2
       await this.refreshProtocol()
+      // The cluster turned TV2 on: start its epoch chain with a bump at the coordinator (Java
+      // clientSideEpochBumpRequired in maybeUpdateTransactionV2Enabled; franz-go reloads the id).
+      if (!wasTv2 && this.tv2) {
+        const im = this.d.idempotence
+        await this.initProducerId(im.producerId, im.producerEpoch, deadline)
+      }
       this.started = false
+      this.endTxnDone = false
       this.lastError = null
+      this.offsetsInDoubt = false
+      this.inDoubtPartitions = []
+      this.inDoubtGroups.clear()
       this.stateValue = 'ready'
       this.d.logger.debug(`${what} done`, { transactionalId: this.d.transactionalId })
     } catch (err) {
@@ -420,37 +520,71 @@ export class TransactionManager {
 
   /** TV1: AddPartitionsToTxn for the partitions records went to, one request at a time. */
   private async addPending(): Promise<void> {
-    while (this.pending.length > 0) {
-      const s = this.stateValue
-      if ((s !== 'inTransaction' && s !== 'committing') || this.fatal !== null) {
+    try {
+      while (this.pending.length > 0) {
+        const s = this.stateValue
+        if ((s !== 'inTransaction' && s !== 'committing') || this.fatal !== null) {
+          this.pending = []
+          return
+        }
+        const batch = this.pending
         this.pending = []
-        return
-      }
-      const batch = this.pending
-      this.pending = []
-      const serial = this.serial
-      const byTopic = new Map<string, number[]>()
-      for (const q of batch) {
-        let list = byTopic.get(q.topic)
-        if (list === undefined) byTopic.set(q.topic, (list = []))
-        list.push(q.partition)
-      }
-      const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }))
-      try {
-        const results = await this.coordinatorRequest('AddPartitionsToTxn', Date.now() + this.d.maxBlockMs, (node) => this.d.transport.addPartitionsToTxn(node, this.producer(), topics), (rs) => worstCode(rs.map((r) => r.errorCode)))
-        const worst = worstCode(results.map((r) => r.errorCode))
-        this.check('AddPartitionsToTxn', worst, results.find((r) => r.errorCode === worst))
+        const serial = this.serial
+        try {
+          await this.addPartitionsNow(batch, Date.now() + this.d.maxBlockMs)
+        } catch (err) {
+          if (serial !== this.serial) return
+          const e = err instanceof Error ? err : new Error(String(err))
+          if (this.fatal === null) this.toAbortable(e)
+          return
+        }
         if (serial !== this.serial) return
-        this.started = true
-        for (const q of batch) q.txnAdded = serial
         this.d.wakeSender()
-      } catch (err) {
-        if (serial !== this.serial) return
-        const e = err instanceof Error ? err : new Error(String(err))
-        if (this.fatal === null) this.toAbortable(e)
-        return
       }
+    } finally {
+      // Cleared in the same turn as the last look at `pending`: an addPartition() after it starts a new loop.
+      this.addRunning = false
     }
+  }
+
+  /** One AddPartitionsToTxn for `queues` (retried within `deadline`); on success they are in this transaction. */
+  private async addPartitionsNow(queues: readonly PartitionQueue[], deadline: number): Promise<void> {
+    const byTopic = new Map<string, number[]>()
+    for (const q of queues) {
+      let list = byTopic.get(q.topic)
+      if (list === undefined) byTopic.set(q.topic, (list = []))
+      list.push(q.partition)
+    }
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }))
+    const serial = this.serial
+    let results
+    try {
+      results = await this.coordinatorRequest('AddPartitionsToTxn', deadline, (node) => this.d.transport.addPartitionsToTxn(node, this.producer(), topics), (rs) => worstCode(rs.map((r) => r.errorCode)))
+    } catch (err) {
+      // No definite answer: the partitions may be in the transaction.
+      if (err instanceof TimeoutError && serial === this.serial) this.inDoubtPartitions.push(...queues)
+      throw err
+    }
+    const worst = worstCode(results.map((r) => r.errorCode))
+    // Java AddPartitionsToTxnHandler: an unexpected answer is abortable here (fatal elsewhere).
+    this.check('AddPartitionsToTxn', worst, results.find((r) => r.errorCode === worst), true)
+    if (serial !== this.serial) return
+    this.started = true
+    for (const q of queues) q.txnAdded = serial
+  }
+
+  /** TV1: AddOffsetsToTxn for `groupId` (retried within `deadline`); an unanswered one stays in doubt for an abort. */
+  private async addOffsets(groupId: string, deadline: number): Promise<void> {
+    let errorCode: number
+    try {
+      errorCode = await this.coordinatorRequest('AddOffsetsToTxn', deadline, (node) => this.d.transport.addOffsetsToTxn(node, this.producer(), groupId), (c) => c)
+    } catch (err) {
+      if (err instanceof TimeoutError) this.inDoubtGroups.add(groupId)
+      throw err
+    }
+    this.check('AddOffsetsToTxn', errorCode)
+    this.inDoubtGroups.delete(groupId)
+    this.started = true
   }
 
   /**
@@ -486,7 +620,8 @@ export class TransactionManager {
       let waitMs: number
       try {
         const { res, code: c } = await attempt()
-        if (!FIND_AGAIN.has(c) && !RETRY_LATER.has(c)) return res
+        // Java re-sends any RetriableException answer in every transactional handler.
+        if (c === 0 || (!FIND_AGAIN.has(c) && !RETRY_LATER.has(c) && !errorInfo(c).retriable)) return res
         waitMs = c === E.CONCURRENT_TRANSACTIONS ? CONCURRENT_TRANSACTIONS_BACKOFF_MS : backoffMs(n, this.d.retryBackoffMs, this.d.retryBackoffMaxMs)
         this.d.logger.debug(`${api}: retrying`, { error: errorInfo(c).name, attempt: n })
       } catch (err) {
@@ -513,7 +648,7 @@ export class TransactionManager {
   }
 
   /** Throws the error an answer code means for a transactional request (0 passes): fatal errors also end the producer. */
-  private check(what: string, c: number, detail?: { topic: string; partition: number }): void {
+  private check(what: string, c: number, detail?: { topic: string; partition: number }, unexpectedIsAbortable = false): void {
     if (c === 0 || c === E.OPERATION_NOT_ATTEMPTED) return
     const where = detail !== undefined ? `${what} ${detail.topic}-${detail.partition}` : what
     if (FENCED.has(c)) {
@@ -525,11 +660,15 @@ export class TransactionManager {
       const late = c === E.INVALID_TXN_STATE && this.startedAtMs > 0 && Date.now() - this.startedAtMs > this.d.transactionTimeoutMs
       throw this.toFatal(brokerError(c, `${where} (transactional id ${JSON.stringify(this.d.transactionalId)})`, late ? `the transaction was open longer than transactionTimeoutMs (${this.d.transactionTimeoutMs} ms): the coordinator most likely aborted it` : null))
     }
-    // TRANSACTION_ABORTABLE, TOPIC/GROUP_AUTHORIZATION_FAILED, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
-    // FENCED_INSTANCE_ID, INVALID_PRODUCER_ID_MAPPING and anything unexpected: the transaction is lost, the producer is not.
     const e = brokerError(c, where)
-    if (c === E.INVALID_PRODUCER_ID_MAPPING) this.d.idempotence.requireEpochBump()
-    throw new TransactionAbortableError(`${where} failed`, e)
+    if (ABORTABLE.has(c) || unexpectedIsAbortable) {
+      // UNKNOWN_PRODUCER_ID: the partition lost our producer state; under TV1 the abort bumps the
+      // epoch (Java abortableErrorIfPossible).
+      if (c === E.UNKNOWN_PRODUCER_ID && !this.tv2) this.d.idempotence.requireEpochBump()
+      throw new TransactionAbortableError(`${where} failed`, e)
+    }
+    // Anything else is unexpected for a transactional request: fatal, as in Java's handlers.
+    throw this.toFatal(e)
   }
 
   private toAbortable(err: Error): void {
@@ -561,7 +700,7 @@ function coordinatorNotReady(err: unknown): boolean {
 function worstCode(codes: readonly number[]): number {
   let first = 0
   for (const c of codes) {
-    if (FIND_AGAIN.has(c) || RETRY_LATER.has(c)) return c
+    if (FIND_AGAIN.has(c) || RETRY_LATER.has(c) || (c !== 0 && errorInfo(c).retriable)) return c
     if (first === 0 && c !== 0 && c !== E.OPERATION_NOT_ATTEMPTED) first = c
   }
   return first

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError, KafkaProtocolError, ProducerFencedError, TimeoutError, TransactionAbortableError, TransactionAbortedError, TransactionStateError } from '../../../src/index.js'
 import { ERROR_BY_NAME } from '../../../src/protocol/errors.js'
 import { FakeTxnTransport } from './fake-txn-transport.js'
-import { useProducers } from './helpers.js'
+import { until, useProducers } from './helpers.js'
 
 const code = (name: string): number => (ERROR_BY_NAME[name] as { code: number }).code
 const make = useProducers()
@@ -202,5 +202,92 @@ describe('transactional producer: states and errors', () => {
     expect(() => p.beginTransaction()).toThrow(/call initTransactions\(\) before beginTransaction\(\)/)
     const plain = make(new FakeTxnTransport())
     expect(() => plain.beginTransaction()).toThrow(/needs a transactional producer/)
+  })
+})
+
+describe('transactional producer: review findings against Java TransactionManager (issue 14)', () => {
+  it('an abortable answer to sendOffsetsToTransaction() (ILLEGAL_GENERATION: a zombie consumer, KIP-447) makes the transaction abortable; commit sends no EndTxn', async () => {
+    const { t, p } = setup(2)
+    t.script.TxnOffsetCommit.push(code('ILLEGAL_GENERATION'))
+    await p.initTransactions()
+    p.beginTransaction()
+    await expect(p.sendOffsetsToTransaction([{ topic: 's', partition: 0, offset: 3 }], { groupId: 'g', generationId: 4, memberId: 'm' })).rejects.toBeInstanceOf(TransactionAbortableError)
+    expect(p.transactionState).toBe('abortableError')
+    await expect(p.commitTransaction()).rejects.toBeInstanceOf(TransactionAbortableError)
+    expect(t.apis().filter((a) => a === 'EndTxn')).toEqual([])
+    await p.abortTransaction()
+    expect(t.calls.at(-1)).toMatchObject({ api: 'EndTxn', detail: { commit: false } })
+  })
+
+  it('INVALID_PRODUCER_ID_MAPPING on EndTxn is fatal (KAFKA-18019), and an unknown error code is fatal too', async () => {
+    for (const c of [code('INVALID_PRODUCER_ID_MAPPING'), 9999]) {
+      const { t, p } = setup(2)
+      t.script.EndTxn.push(c)
+      await p.initTransactions()
+      p.beginTransaction()
+      await p.send({ topic: 't', partition: 0, value: 'a' })
+      const err = await p.commitTransaction().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(KafkaProtocolError)
+      expect((err as KafkaProtocolError).code).toBe(c)
+      expect(p.transactionState).toBe('fatalError')
+    }
+  })
+
+  it('a retriable answer outside the short list (NOT_ENOUGH_REPLICAS on EndTxn) is retried, as every Java handler does', async () => {
+    const { t, p } = setup(2, { retryBackoffMs: 1, retryBackoffMaxMs: 1 })
+    t.script.EndTxn.push(code('NOT_ENOUGH_REPLICAS'))
+    await p.initTransactions()
+    p.beginTransaction()
+    await p.send({ topic: 't', partition: 0, value: 'a' })
+    await p.commitTransaction()
+    expect(t.apis().filter((a) => a === 'EndTxn')).toHaveLength(2)
+    expect(p.transactionState).toBe('ready')
+  })
+
+  it('a commit whose caller timed out but which then succeeded reports success to the next commitTransaction() call', async () => {
+    const { t, p } = setup(2, { maxBlockMs: 150 })
+    await p.initTransactions()
+    p.beginTransaction()
+    const slow = t.onProduce
+    t.onProduce = (req) => new Promise((r) => setTimeout(() => r(slow(req)), 300))
+    const s = p.send({ topic: 't', partition: 0, value: 'a' })
+    await expect(p.commitTransaction()).rejects.toBeInstanceOf(TimeoutError)
+    await s
+    await until(() => p.transactionState === 'ready')
+    await p.commitTransaction()
+    // Seen once: a further call is a plain wrong-state call.
+    await expect(p.commitTransaction()).rejects.toBeInstanceOf(TransactionStateError)
+  })
+
+  it('a resumed abort does not send its confirmed EndTxn again: only the KIP-360 bump that timed out', async () => {
+    const { t, p } = setup(1, { maxBlockMs: 200, retryBackoffMs: 10, retryBackoffMaxMs: 10 })
+    t.onProduce = (req) => t.ok(req, () => ({ errorCode: code('TOPIC_AUTHORIZATION_FAILED') }))
+    await p.initTransactions()
+    p.beginTransaction()
+    await expect(p.send({ topic: 't', partition: 0, value: 'a' })).rejects.toBeInstanceOf(KafkaProtocolError)
+    for (let i = 0; i < 1000; i++) t.script.InitProducerId.push(code('CONCURRENT_TRANSACTIONS'))
+    await expect(p.abortTransaction()).rejects.toBeInstanceOf(TimeoutError)
+    expect(p.transactionState).toBe('aborting')
+    const endTxns = t.apis().filter((a) => a === 'EndTxn').length
+    t.script.InitProducerId.length = 0
+    await p.abortTransaction()
+    expect(t.apis().filter((a) => a === 'EndTxn').length).toBe(endTxns)
+    expect(t.calls.at(-1)?.api).toBe('InitProducerId')
+    expect(p.transactionState).toBe('ready')
+  })
+
+  it('TV1: an AddPartitionsToTxn without an answer makes the transaction abortable, and the abort adds the partition again before EndTxn', async () => {
+    const { t, p } = setup(1, { maxBlockMs: 200, retryBackoffMs: 10, retryBackoffMaxMs: 10 })
+    await p.initTransactions()
+    p.beginTransaction()
+    for (let i = 0; i < 1000; i++) t.script.AddPartitionsToTxn.push(code('COORDINATOR_LOAD_IN_PROGRESS'))
+    const s = p.send({ topic: 't', partition: 2, value: 'a' })
+    await expect(s).rejects.toBeInstanceOf(TransactionAbortableError)
+    expect(p.transactionState).toBe('abortableError')
+    t.script.AddPartitionsToTxn.length = 0
+    const before = t.calls.length
+    await p.abortTransaction()
+    expect(t.calls.slice(before).map((c) => c.api)).toEqual(['AddPartitionsToTxn', 'EndTxn'])
+    expect(t.requests).toEqual([])
   })
 })
