@@ -737,12 +737,8 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
    * open transaction is aborted). Rejects with `TimeoutError` after `maxBlockMs` (call it again),
    * `ProducerFencedError` or an authorization error (fatal).
    */
-  initTransactions(): Promise<void> {
-    try {
-      return this.transactional('initTransactions()').initTransactions()
-    } catch (err) {
-      return Promise.reject(err)
-    }
+  async initTransactions(): Promise<void> {
+    return this.transactional('initTransactions()').initTransactions()
   }
 
   /** Java `beginTransaction()`: opens a transaction; `send()` is allowed until it is committed or aborted. Throws `TransactionStateError` in the wrong state. */
@@ -755,12 +751,8 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
    * (consume-transform-produce). `offset` is the next offset to consume. Rejects with
    * `TransactionAbortableError` (abort, then go on) or a fatal error.
    */
-  sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: TransactionGroupMetadata): Promise<void> {
-    try {
-      return this.transactional('sendOffsetsToTransaction()').sendOffsetsToTransaction(offsets, group)
-    } catch (err) {
-      return Promise.reject(err)
-    }
+  async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: TransactionGroupMetadata): Promise<void> {
+    return this.transactional('sendOffsetsToTransaction()').sendOffsetsToTransaction(offsets, group)
   }
 
   /**
@@ -769,24 +761,16 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
    * `TimeoutError` after `maxBlockMs` (the commit goes on: call it again to learn its outcome), or a
    * fatal error (`ProducerFencedError`, …).
    */
-  commitTransaction(): Promise<void> {
-    try {
-      return this.transactional('commitTransaction()').commitTransaction()
-    } catch (err) {
-      return Promise.reject(err)
-    }
+  async commitTransaction(): Promise<void> {
+    return this.transactional('commitTransaction()').commitTransaction()
   }
 
   /**
    * Java `abortTransaction()`: records not yet sent fail with `TransactionAbortedError`, records in
    * flight are waited for, then the transaction is aborted: read_committed consumers never see it.
    */
-  abortTransaction(): Promise<void> {
-    try {
-      return this.transactional('abortTransaction()').abortTransaction()
-    } catch (err) {
-      return Promise.reject(err)
-    }
+  async abortTransaction(): Promise<void> {
+    return this.transactional('abortTransaction()').abortTransaction()
   }
 
   /** A plain snapshot of the producer's metrics, under the Java producer's metric names. */
