@@ -158,7 +158,7 @@ export class KafkaCluster {
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(join(dir, 'logs'), { recursive: true })
     const security = options.security
-    const perNode = security === undefined ? 2 : 5
+    const perNode = security === undefined ? 2 : 6
     // The PKI first: openssl takes seconds, and ports picked before it could be taken meanwhile.
     const pki = security === undefined ? undefined : await makeTestPki(join(dir, 'pki'))
     const ports = await freePorts(count * perNode)
@@ -203,7 +203,7 @@ export class KafkaCluster {
     const nodes: NodeState[] = layouts.map((layout, i) => {
       const configPath = join(dir, `node${layout.nodeId}.properties`)
       const securePorts: SecurePorts | undefined =
-        security === undefined ? undefined : { ssl: ports[i * perNode + 2] as number, saslPlaintext: ports[i * perNode + 3] as number, saslSsl: ports[i * perNode + 4] as number }
+        security === undefined ? undefined : { ssl: ports[i * perNode + 2] as number, saslPlaintext: ports[i * perNode + 3] as number, saslSsl: ports[i * perNode + 4] as number, sslOneWay: ports[i * perNode + 5] as number }
       const secured = securePorts === undefined || pki === undefined || security === undefined ? {} : securityProperties(layout.port, layout.controllerPort, securePorts, pki, security)
       writeFileSync(configPath, nodeProperties(layout, layouts, { ...secured, ...options.brokerConfig }))
       return { ...layout, pid: 0, paused: false, configPath, logPath: join(dir, 'logs', `node${layout.nodeId}.out`), ...(securePorts !== undefined ? { securePorts } : {}) }
@@ -260,12 +260,12 @@ export class KafkaCluster {
    * `host:port` of every node's listener for `protocol` (`SSL`, `SASL_PLAINTEXT`, `SASL_SSL`;
    * `PLAINTEXT` = {@link bootstrapServers}). Throws when the cluster has no secured listeners.
    */
-  listenerServers(protocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL'): string[] {
+  listenerServers(protocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL' | 'SSL_ONEWAY'): string[] {
     if (protocol === 'PLAINTEXT') return this.bootstrapServers
     return this.state.nodes.map((n) => {
       const p = n.securePorts
       if (p === undefined) throw new InvalidArgumentError('this cluster was started without `security`: it has no secured listeners')
-      return `127.0.0.1:${protocol === 'SSL' ? p.ssl : protocol === 'SASL_PLAINTEXT' ? p.saslPlaintext : p.saslSsl}`
+      return `127.0.0.1:${protocol === 'SSL' ? p.ssl : protocol === 'SASL_PLAINTEXT' ? p.saslPlaintext : protocol === 'SSL_ONEWAY' ? p.sslOneWay : p.saslSsl}`
     })
   }
 
@@ -482,7 +482,7 @@ export class KafkaCluster {
         throw new BrokerStartError(`Kafka node ${node.nodeId} (pid ${node.pid}) ${taken ? 'could not bind a listener (Address already in use)' : 'exited during start-up'}; last log lines:\n${tail(node.logPath)}`)
       }
       // Secured listeners open alongside PLAINTEXT, but not necessarily in the same instant.
-      const extra = node.securePorts === undefined ? [] : [node.securePorts.ssl, node.securePorts.saslPlaintext, node.securePorts.saslSsl]
+      const extra = node.securePorts === undefined ? [] : [node.securePorts.ssl, node.securePorts.saslPlaintext, node.securePorts.saslSsl, node.securePorts.sslOneWay]
       if (await portAccepts(node.port, 500)) {
         let all = true
         for (const p of extra) if (!(await portAccepts(p, 500))) all = false

@@ -55,6 +55,8 @@ export interface SecurePorts {
   readonly ssl: number
   readonly saslPlaintext: number
   readonly saslSsl: number
+  /** SSL without client certificates (one-way TLS: the client checks the broker only). */
+  readonly sslOneWay: number
 }
 
 /** The default SASL users of test brokers. */
@@ -112,15 +114,17 @@ export function securityProperties(port: number, controllerPort: number, ports: 
   const users = options.users ?? DEFAULT_TEST_USERS
   const plainUsers = users.map((u) => `user_${u.name}=${jaasValue(u.password)}`).join(' ')
   const props: Record<string, string> = {
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SSL://127.0.0.1:${ports.ssl},SASL_PLAINTEXT://127.0.0.1:${ports.saslPlaintext},SASL_SSL://127.0.0.1:${ports.saslSsl}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SSL://127.0.0.1:${ports.ssl},SASL_PLAINTEXT://127.0.0.1:${ports.saslPlaintext},SASL_SSL://127.0.0.1:${ports.saslSsl}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SSL://127.0.0.1:${ports.ssl},SASL_PLAINTEXT://127.0.0.1:${ports.saslPlaintext},SASL_SSL://127.0.0.1:${ports.saslSsl},SSL_ONEWAY://127.0.0.1:${ports.sslOneWay}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SSL://127.0.0.1:${ports.ssl},SASL_PLAINTEXT://127.0.0.1:${ports.saslPlaintext},SASL_SSL://127.0.0.1:${ports.saslSsl},SSL_ONEWAY://127.0.0.1:${ports.sslOneWay}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL_ONEWAY:SSL',
     'ssl.keystore.type': 'PEM',
     'ssl.keystore.location': pki.serverKeystorePath,
     'ssl.truststore.type': 'PEM',
     'ssl.truststore.location': pki.caPath,
     // mTLS on the SSL listener only; SASL_SSL authenticates with SASL.
     'listener.name.ssl.ssl.client.auth': 'required',
+    // One-way TLS: the broker asks for no client certificate (the principal is ANONYMOUS).
+    'listener.name.ssl_oneway.ssl.client.auth': 'none',
     'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
   }
   for (const listener of ['sasl_plaintext', 'sasl_ssl']) {

@@ -76,7 +76,7 @@ function sortRecords(r: ReadRecord[]): ReadRecord[] {
 
 interface Case {
   readonly name: string
-  readonly listener: 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL'
+  readonly listener: 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL' | 'SSL_ONEWAY'
   readonly ssl?: (c: KafkaCluster) => SslOptions
   readonly sasl?: SaslOptions
   /** kcat settings, or Java console-consumer properties when `java` is set. */
@@ -137,6 +137,29 @@ const CASES: readonly Case[] = [
   },
   { name: 'SASL_SSL OAUTHBEARER (extensions)', listener: 'SASL_SSL', ssl: tlsCa, sasl: oauth, consumer: (c) => kcatSecurity(c.pki, 'SASL_SSL', { mechanism: 'OAUTHBEARER', oauthPrincipal: 'alice' }) },
   { name: 'SASL_PLAINTEXT OAUTHBEARER', listener: 'SASL_PLAINTEXT', sasl: oauth, consumer: (c) => kcatSecurity(c.pki, 'SASL_PLAINTEXT', { mechanism: 'OAUTHBEARER', oauthPrincipal: 'alice' }) },
+  // Issue 13: one-way TLS (only the broker proves who it is), and each SCRAM hash over the other listener.
+  { name: 'SSL one-way (CA only, no client certificate)', listener: 'SSL_ONEWAY', ssl: tlsCa, consumer: (c) => kcatSecurity(c.pki, 'SSL_ONEWAY') },
+  {
+    name: 'SASL_SSL SCRAM-SHA-256',
+    listener: 'SASL_SSL',
+    ssl: tlsCa,
+    sasl: { mechanism: 'scram-sha-256', username: 'alice', password: 'alice-secret' },
+    java: true,
+    consumer: (c) => ({
+      'security.protocol': 'SASL_SSL',
+      'sasl.mechanism': 'SCRAM-SHA-256',
+      'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="alice-secret";',
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': c.pki.caPath,
+    }),
+  },
+  {
+    name: 'SASL_PLAINTEXT SCRAM-SHA-512',
+    listener: 'SASL_PLAINTEXT',
+    sasl: { mechanism: 'scram-sha-512', username: 'bob', password: 'bob-secret' },
+    java: true,
+    consumer: () => ({ 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'SCRAM-SHA-512', 'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="bob" password="bob-secret";' }),
+  },
 ]
 
 describe(`secured Kafka ${VERSION}: 10,000 idempotent keyed records with headers per mechanism, read back independently`, () => {

@@ -92,8 +92,8 @@ export interface ReadRecord {
 export type ConsumerSecurity = Readonly<Record<string, string>>
 
 /** librdkafka settings for a listener. */
-export function kcatSecurity(pki: TestPki, protocol: 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL', sasl?: { mechanism: string; username?: string; password?: string; oauthPrincipal?: string }): ConsumerSecurity {
-  const x: Record<string, string> = { 'security.protocol': protocol.toLowerCase() }
+export function kcatSecurity(pki: TestPki, protocol: 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL' | 'SSL_ONEWAY', sasl?: { mechanism: string; username?: string; password?: string; oauthPrincipal?: string }): ConsumerSecurity {
+  const x: Record<string, string> = { 'security.protocol': protocol === 'SSL_ONEWAY' ? 'ssl' : protocol.toLowerCase() }
   if (protocol !== 'SASL_PLAINTEXT') x['ssl.ca.location'] = pki.caPath
   if (protocol === 'SSL') {
     x['ssl.certificate.location'] = pki.clientCertPath
