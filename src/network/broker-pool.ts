@@ -20,6 +20,7 @@
  *   rolling upgrades): ask the connection, `conn.versionFor(api)`.
  */
 // Bad options are ConfigErrors (the producer's, which names the option), like the producer's own.
+import { backoffMs } from './backoff.js'
 import { ConfigError } from '../producer/errors.js'
 import { Connection, type ConnectionOptions } from './connection.js'
 import { ConnectionClosedError, NetworkError, invalidAddressReason } from './errors.js'
@@ -28,8 +29,6 @@ import { ConnectionClosedError, NetworkError, invalidAddressReason } from './err
 export const DEFAULT_RECONNECT_BACKOFF_MS = 50
 /** Default `reconnect.backoff.max.ms` of the Java client. */
 export const DEFAULT_RECONNECT_BACKOFF_MAX_MS = 1000
-/** Relative jitter applied to every backoff (Java `CommonClientConfigs.RECONNECT_BACKOFF_JITTER`). */
-const BACKOFF_JITTER = 0.2
 
 /** A broker as listed in a Metadata response. */
 export interface BrokerAddress {
@@ -78,9 +77,8 @@ export interface BrokerPoolOptions extends Omit<ConnectionOptions, 'host' | 'por
  * capped at `maxMs`, times a ±20% jitter so clients do not reconnect in lockstep; never above `maxMs`.
  */
 export function reconnectBackoffMs(failures: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1))
-  const jitter = 1 + (random() * 2 - 1) * BACKOFF_JITTER
-  return Math.min(maxMs, Math.max(0, Math.round(exp * jitter)))
+  // Java ClusterConnectionStates uses the same ExponentialBackoff (±20 % jitter, RECONNECT_BACKOFF_JITTER).
+  return Math.max(0, Math.round(backoffMs(failures, baseMs, maxMs, random)))
 }
 
 /** Parses `host:port` (or `[v6]:port`), naming the config key in the error. */

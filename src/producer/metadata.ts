@@ -1,6 +1,6 @@
 /** The producer's metadata cache: topics on demand, leaders with their epochs, refresh policy. */
 import { ERROR_BY_NAME, errorInfo } from '../protocol/errors.js'
-import { backoffMs } from './backoff.js'
+import { backoffMs } from '../network/backoff.js'
 import { TimeoutError, TopicMetadataError } from './errors.js'
 import { NetworkError } from '../network/errors.js'
 import { TOPIC_AUTHORIZATION_FAILED, TopicAuthorizationFailedError } from '../protocol/authorization-errors.js'
@@ -250,7 +250,7 @@ export class ProducerMetadata {
         // waiting send fails with it now; a later send asks again (one attempt, no storm).
         this.logger.error('metadata request failed with a non-retriable error', { error: err.message })
         const count = (this.authFailure?.count ?? 0) + 1
-        const backoff = Math.min(AUTH_FAILURE_BACKOFF_MAX_MS, Math.max(1, this.retryBackoffMs) * 2 ** Math.min(20, count - 1))
+        const backoff = backoffMs(count, Math.max(1, this.retryBackoffMs), AUTH_FAILURE_BACKOFF_MAX_MS)
         this.authFailure = { error: err, untilMs: this.now() + backoff, count }
         for (const t of topics) this.lastErrors.set(t, `${err.name}: ${err.message}`)
         for (const t of [...this.waiters.keys()]) this.failWaiters(t, err)

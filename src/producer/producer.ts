@@ -3,7 +3,7 @@ import { RecordAccumulator, type AppendResult, type PartitionQueue } from './acc
 import { BufferPool } from './buffer-pool.js'
 import { resolveConfig, type ProducerOptions, type ResolvedConfig } from './config.js'
 import { InvalidPartitionError, KafkaWireError, NotImplementedError, ProducerClosedError, SendBatchError, TimeoutError, TransactionStateError } from './errors.js'
-import { backoffMs } from './backoff.js'
+import { backoffMs } from '../network/backoff.js'
 import { IdempotenceManager } from './idempotence.js'
 import { Interceptors, type ProducerInterceptor } from './interceptors.js'
 import { ProducerLogger, defaultLogger } from './logger.js'

@@ -7,7 +7,7 @@ import { errorCodeOf, ERROR_BY_NAME, errorInfo, KafkaProtocolError } from '../pr
 import { brokerError, ClusterAuthorizationFailedError } from '../protocol/authorization-errors.js'
 import { NetworkError } from '../network/errors.js'
 import type { PartitionQueue } from './accumulator.js'
-import { backoffMs } from './backoff.js'
+import { backoffMs } from '../network/backoff.js'
 import { ProducerClosedError, ProducerFencedError, TimeoutError, TransactionAbortableError, TransactionAbortedError, TransactionStateError } from './errors.js'
 import type { IdempotenceManager } from './idempotence.js'
 import type { ProducerLogger } from './logger.js'

@@ -167,7 +167,7 @@ describe('issue 12 §2: metadata refresh rules', () => {
   })
 
   it('consecutive failed refreshes back off exponentially (one backoff helper)', async () => {
-    const { backoffMs } = await import('../../../src/producer/backoff.js')
+    const { backoffMs } = await import('../../../src/network/backoff.js')
     const mid = (): number => 0.5 // no jitter
     expect([1, 2, 3, 4, 5, 6].map((a) => backoffMs(a, 100, 1000, mid))).toEqual([100, 200, 400, 800, 1000, 1000])
     expect(backoffMs(3, 100, 1000, () => 0)).toBeCloseTo(320)

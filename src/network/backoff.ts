@@ -1,4 +1,8 @@
-/** The one exponential backoff of the producer (retries, InitProducerId, metadata refresh), as Java's `ExponentialBackoff`. */
+/**
+ * The one exponential backoff of the client, as Java's `ExponentialBackoff`: batch retries,
+ * InitProducerId and coordinator requests, metadata refreshes and authentication failures
+ * (producer), reconnects (network). In the network layer so that both layers use it.
+ */
 
 /** Java `CommonClientConfigs.RETRY_BACKOFF_JITTER`: ±20 %. */
 const JITTER = 0.2
