@@ -35,7 +35,7 @@ export function subscribeProducerMetrics(meter: Meter, clientId: string | undefi
   const throttle = meter.createHistogram('kafka_wire.producer.throttle.time', { description: 'Broker throttle time reported on Produce answers', unit: 'ms' })
   const batchBytes = meter.createHistogram('kafka_wire.producer.batch.size', { description: 'Size of a drained record batch (after compression)', unit: 'By' })
   const batchRecords = meter.createHistogram('kafka_wire.producer.batch.records', { description: 'Records per drained batch', unit: '{record}' })
-  const compressionRatio = meter.createHistogram('kafka_wire.producer.compression.ratio', { description: 'Batch size after / before compression (recorded when the batch-ready event carries uncompressedBytes)', unit: '1' })
+  const compressionRatio = meter.createHistogram('kafka_wire.producer.compression.ratio', { description: 'Batch size after / before compression, per built batch', unit: '1' })
 
   const onBatch = (m: unknown): void => {
     if (!isObject(m)) return

@@ -9,7 +9,7 @@ import { ConfigError } from './errors.js'
 export const channels = {
   /** `{ topic, partition, key, value, headers }` per accepted `send()`. */
   send: channel('kafka-wire:producer:send'),
-  /** `{ topic, partition, recordCount, sizeInBytes }` when a batch is drained for sending. */
+  /** `{ topic, partition, recordCount, sizeInBytes, uncompressedBytes }` when a batch is built for sending (sizes after / before compression). */
   batchReady: channel('kafka-wire:producer:batch-ready'),
   /** `{ nodeId, batches, records, bytes }` when a Produce request is sent. */
   requestSent: channel('kafka-wire:producer:request-sent'),

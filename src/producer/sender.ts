@@ -266,7 +266,7 @@ export class Sender {
       batch.full = true
       d.metrics.batchSize.record(batch.built.length)
       d.metrics.queueTime.record(now - batch.createdMs)
-      if (channels.batchReady.hasSubscribers) channels.batchReady.publish({ topic: batch.topic, partition: batch.partition, recordCount: batch.recordCount, sizeInBytes: batch.built.length })
+      if (channels.batchReady.hasSubscribers) channels.batchReady.publish({ topic: batch.topic, partition: batch.partition, recordCount: batch.recordCount, sizeInBytes: batch.built.length, uncompressedBytes: uncompressed })
     } else if (batch.built !== null && (batch.stampedProducerId !== batch.producerId || batch.stampedEpoch !== batch.producerEpoch || batch.stampedSequence !== batch.baseSequence)) {
       d.format.restamp(batch.built, batch.producerId, batch.producerEpoch, batch.baseSequence)
     }

@@ -1,6 +1,7 @@
 // The sender feeds the per-topic, per-broker and compression figures of metrics() (Java
 // producer-topic-metrics, producer-node-metrics, compression-rate-avg): checked through the public
 // metrics() after real sends through a scripted transport.
+import { channel } from 'node:diagnostics_channel'
 import { describe, expect, it } from 'vitest'
 import { ERROR_BY_NAME } from '../../../src/protocol/errors.js'
 import { FakeTransport } from './fake-transport.js'
@@ -38,5 +39,20 @@ describe('metrics() per topic, per broker and compression', () => {
     expect(m.nodes['1']?.['request-total']).toBe(t.requests.length)
     expect(m.nodes['1']?.['response-total']).toBe(t.requests.length)
     expect(m.nodes['1']?.['outgoing-byte-total']).toBe(t.requests.reduce((s, r) => s + r.data.topics.reduce((a, x) => a + x.partitions.reduce((b, y) => b + y.records.length, 0), 0), 0))
+  })
+
+  it('the batch-ready event carries the sizes after and before compression (the OTel compression-ratio instrument reads them)', async () => {
+    const seen: Array<{ sizeInBytes: number; uncompressedBytes: number }> = []
+    const onBatch = (m: unknown): void => void seen.push(m as { sizeInBytes: number; uncompressedBytes: number })
+    channel('kafka-wire:producer:batch-ready').subscribe(onBatch)
+    try {
+      const p = make(new FakeTransport(), { compressionType: 'gzip', lingerMs: 0 })
+      await p.send({ topic: 't', partition: 0, value: 'y'.repeat(5000) })
+    } finally {
+      channel('kafka-wire:producer:batch-ready').unsubscribe(onBatch)
+    }
+    expect(seen).toHaveLength(1)
+    expect(seen[0]?.uncompressedBytes).toBeGreaterThan(5000)
+    expect(seen[0]?.sizeInBytes).toBeLessThan(200)
   })
 })
