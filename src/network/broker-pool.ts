@@ -56,6 +56,18 @@ export interface InvalidBrokerReport {
   readonly reason: string
 }
 
+/**
+ * What happened to a broker: it joined or left the known list (Metadata), a connection to it was
+ * established, failed to establish (`failures` in a row), or closed (`error` when it failed).
+ */
+export interface BrokerEvent {
+  readonly event: 'added' | 'removed' | 'connected' | 'connect-failed' | 'disconnected'
+  readonly nodeId: number
+  readonly broker: string
+  readonly failures: number
+  readonly error?: Error
+}
+
 /** Configuration of a {@link BrokerPool}: bootstrap list, backoff, and the options of every connection. */
 export interface BrokerPoolOptions extends Omit<ConnectionOptions, 'host' | 'port' | 'brokerLabel'> {
   /** `bootstrap.servers` as `host:port` strings (IPv6 as `[::1]:9092`). */
@@ -70,6 +82,8 @@ export interface BrokerPoolOptions extends Omit<ConnectionOptions, 'host' | 'por
   readonly random?: () => number
   /** Called for each advertised broker address that is refused (bad port, empty host, negative node id); log it. */
   readonly onInvalidBroker?: (report: InvalidBrokerReport) => void
+  /** Connection and broker-list changes, for diagnostics channels (see {@link BrokerEvent}). */
+  readonly onBrokerEvent?: (event: BrokerEvent) => void
 }
 
 /**
@@ -191,7 +205,11 @@ export class BrokerPool {
       seen.add(b.nodeId)
       const old = this.nodes.get(b.nodeId)
       if (old !== undefined && old.address.host === b.host && old.address.port === b.port) continue
-      if (old !== undefined) this.dropNode(old)
+      if (old !== undefined) {
+        this.dropNode(old)
+        this.emit('removed', b.nodeId, `${old.address.host}:${old.address.port}`, old.failures)
+      }
+      this.emit('added', b.nodeId, `${b.host}:${b.port}`, 0)
       const state: NodeState = {
         address: { nodeId: b.nodeId, host: b.host, port: b.port },
         conn: undefined,
@@ -210,6 +228,7 @@ export class BrokerPool {
       if (!seen.has(id)) {
         this.dropNode(state)
         this.nodes.delete(id)
+        this.emit('removed', id, `${state.address.host}:${state.address.port}`, state.failures)
       }
     }
   }
@@ -320,10 +339,12 @@ export class BrokerPool {
         }
         state.failures = 0
         this.adopt(state, conn)
+        this.emit('connected', nodeId, `${host}:${port}`, 0)
         return conn
       } catch (err) {
         state.failures++
         state.nextAttemptAt = Date.now() + this.backoff(state.failures)
+        this.emit('connect-failed', nodeId, `${host}:${port}`, state.failures, err)
         throw err
       }
     })()
@@ -348,6 +369,7 @@ export class BrokerPool {
     conn.onClose((error) => {
       if (state.conn !== conn) return
       state.conn = undefined
+      this.emit('disconnected', state.address.nodeId, `${state.address.host}:${state.address.port}`, state.failures, error)
       // A clean close (ours, or idle) needs no reconnect; a failure does, after backoff.
       if (error === undefined || this.closed || this.nodes.get(state.address.nodeId) !== state) return
       // A failed re-authentication (KIP-368) is fatal for the credentials: no background retry.
@@ -355,6 +377,16 @@ export class BrokerPool {
       state.nextAttemptAt = Date.now() + this.backoff(Math.max(1, state.failures))
       if (this.background) this.scheduleReconnect(state)
     })
+  }
+
+  private emit(event: BrokerEvent['event'], nodeId: number, broker: string, failures: number, error?: unknown): void {
+    const on = this.options.onBrokerEvent
+    if (on === undefined) return
+    try {
+      on({ event, nodeId, broker, failures, ...(error instanceof Error ? { error } : {}) })
+    } catch {
+      // A diagnostics listener must not break the pool.
+    }
   }
 
   private scheduleReconnect(state: NodeState): void {

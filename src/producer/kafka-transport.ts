@@ -57,6 +57,9 @@ export class KafkaTransport implements ProducerTransport {
         this.logger.debug('broker throttled the client', { throttleTimeMs: ms, api })
         if (channels.throttle.hasSubscribers) channels.throttle.publish({ broker, api, throttleTimeMs: ms })
       },
+      onBrokerEvent: (e) => {
+        if (channels.broker.hasSubscribers) channels.broker.publish(e)
+      },
       onInvalidBroker: (r) => this.logger.warn(`broker ${r.advertisedBy} advertised an unusable address for node ${r.nodeId}; not connecting to it`, { ...r }),
       ...(trace !== undefined ? { trace } : {}),
       // Issue 13: TLS per broker (SNI = its host) and the SASL step of every connection.

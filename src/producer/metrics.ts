@@ -19,6 +19,11 @@ export const channels = {
   retry: channel('kafka-wire:producer:retry'),
   /** `{ broker, api, throttleTimeMs }` when a broker throttles the client (KIP-219). */
   throttle: channel('kafka-wire:producer:throttle'),
+  /**
+   * `{ event, nodeId, broker, failures, error? }`: a broker joined or left the known list (`added`,
+   * `removed`), or a connection to it was made, failed (`connect-failed`, `failures` in a row) or closed.
+   */
+  broker: channel('kafka-wire:producer:broker'),
 }
 
 /**

@@ -4,7 +4,7 @@
  * pool tests are in test/integration/network*.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { type BrokerAddress, BrokerPool, type InvalidBrokerReport, parseHostPort, reconnectBackoffMs } from '../../../src/network/broker-pool.js'
+import { type BrokerAddress, type BrokerEvent, BrokerPool, type InvalidBrokerReport, parseHostPort, reconnectBackoffMs } from '../../../src/network/broker-pool.js'
 import { ConnectionClosedError, NetworkError } from '../../../src/network/errors.js'
 import { FakeServer, handshakeThen } from '../../support/fake-server.js'
 
@@ -88,6 +88,22 @@ describe('BrokerPool (fake brokers)', () => {
     p.updateBrokers([])
     expect(moved.isReady).toBe(false)
     await expect(p.connectionFor(1)).rejects.toThrow(/unknown broker id 1/)
+  })
+
+  it('reports broker events: added, connected, disconnected (with the error), reconnected, moved, removed', async () => {
+    const a = await fake()
+    const b = await fake()
+    const events: string[] = []
+    const p = pool([a.address], { onBrokerEvent: (e: BrokerEvent) => events.push(`${e.event} ${e.nodeId}${e.error !== undefined ? ' error' : ''}`) })
+    p.updateBrokers([{ nodeId: 7, host: '127.0.0.1', port: a.port }])
+    const first = await p.connectionFor(7)
+    a.clients[0]?.socket.destroy()
+    await eventually('the first connection to notice', () => (first.isReady ? undefined : true))
+    await eventually('a background reconnect', () => p.readyConnection(7))
+    p.updateBrokers([{ nodeId: 7, host: '127.0.0.1', port: b.port }])
+    p.updateBrokers([])
+    // A broker that moves or leaves is 'removed' (its connection closes with it, no separate 'disconnected').
+    expect(events).toEqual(['added 7', 'connected 7', 'disconnected 7 error', 'connected 7', 'removed 7', 'added 7', 'removed 7'])
   })
 
   it('reconnects a failed broker connection in the background, without a caller', async () => {
