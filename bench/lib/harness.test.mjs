@@ -12,7 +12,7 @@ import { pinningText, pinProcess, planPinning } from './pin.mjs'
 import { parseArgs, planScenarios } from './options.mjs'
 import { makePayloads, readPayloadFile, writePayloadFile } from './payload.mjs'
 import { markdownTable, microTable, svgChart } from './report.mjs'
-import { recordsPerCall, summarizeLatency } from './runner-common.mjs'
+import { Pacer, recordsPerCall, summarizeLatency } from './runner-common.mjs'
 import { parseDescribe } from './txn-check.mjs'
 
 test('payloads: same seed, same bytes; exact size; no newline; file round trip', () => {
@@ -49,7 +49,7 @@ test('options: quick plan, validation', () => {
   assert.deepEqual(q.map((s) => s.id), ['100b-acks1-none', '1024b-acksall-lz4'])
   assert.equal(q[0].warmupRecords, q[0].records / 10)
   const full = planScenarios(parseArgs([]))
-  assert.equal(full.length, 10)
+  assert.equal(full.length, 11)
   assert.deepEqual(full.filter((s) => s.idempotence && !s.transactional).map((s) => s.id), ['100b-acksall-none-idem'])
   assert.ok(planScenarios(parseArgs(['--idempotence'])).every((s) => s.idempotence && s.acks === 'all'))
   assert.ok(planScenarios(parseArgs(['--quick', '--idempotence'])).every((s) => s.idempotence && s.acks === 'all'))
@@ -235,4 +235,50 @@ test('TransactionsCommand describe output gives producer id, epoch and state', (
   ].join('\n')
   assert.deepEqual(parseDescribe(out), { producerId: 2, epoch: 25, state: 'CompleteCommit' })
   assert.match(parseDescribe('Error: nothing').error, /no describe table/)
+})
+
+test('paced scenario: --rate paces every scenario; the full matrix has one, quick none', () => {
+  const full = planScenarios(parseArgs([]))
+  assert.deepEqual(full.filter((s) => s.rate).map((s) => [s.id, s.rate, s.records, s.warmupRecords]), [['1024b-acksall-none-rate10000', 10000, 300000, 30000]])
+  assert.ok(!planScenarios(parseArgs(['--quick'])).some((s) => s.rate))
+  const one = planScenarios(parseArgs(['--rate', '2000', '--rate-seconds', '5', '--value-sizes', '1024', '--acks', 'all', '--compression', 'none']))
+  assert.deepEqual(one.map((s) => [s.id, s.rate, s.records]), [['1024b-acksall-none-rate2000', 2000, 10000]])
+  assert.throws(() => parseArgs(['--rate', '10', '--transactional']), /not supported/)
+  const byName = (n) => CLIENTS.find((c) => c.name === n)
+  for (const n of ['kafkajs', 'platformatic', 'node-rdkafka', 'kcat']) assert.match(byName(n).supports(one[0], {}), /^not paced: /)
+  assert.equal(byName('kafka-wire').supports(one[0]), null)
+  const args = byName('java').command({ topic: 't', records: 10, warmupRecords: 1, payloadFile: 'p', bootstrap: 'b', acks: 'all', compression: 'none', batchSize: 1, lingerMs: 0, maxInFlight: 5, idempotence: false, bufferMemory: 1, rate: 2000 }, { kafkaLibs: '/libs' }).args
+  assert.equal(args[args.indexOf('--throughput') + 1], '2000')
+  const out = '9 steady state records sent, 2000.0 records/sec (2.05 MB/sec), 1.50 ms avg latency, 9.00 ms max latency, 1 ms 50th, 3 ms 95th, 5 ms 99th, 8 ms 99.9th.'
+  const r = byName('java').parse(out, { records: 9, warmupRecords: 1, rate: 2000 }, 0, { kafkaLibs: '/nonexistent' })
+  assert.deepEqual([r.latency.p50, r.latency.p99, r.latency.p999, r.paced.rate], [1, 5, 8, 2000])
+  assert.equal(summarizeLatency(Array.from({ length: 1000 }, (_, i) => i + 1), 'x').p999, 999)
+})
+
+test('pacer: a record is due i / rate after start, lag noted, never early', async () => {
+  const p = new Pacer(1000)
+  p.start()
+  assert.equal(p.wait(0), null)
+  const t0 = performance.now()
+  for (let due = p.wait(5); due !== null; due = p.wait(5)) await due
+  assert.ok(performance.now() - t0 >= 4.9)
+  assert.ok(p.maxLagMs >= 0 && p.maxLagMs < 50)
+})
+
+test('paced table and latency goals: vs the best other client that kept the rate', () => {
+  const ps = { id: 'p', valueSize: 1024, acks: 'all', compression: 'none', rate: 1000 }
+  const row = (client, language, p50, p99, sustained, cpu = 2) => ({
+    scenario: ps, client, language, status: 'ok', recordsPerSec: sustained ? 999 : 500, mbPerSec: 1, cpuSecPerMillion: cpu, maxRssMb: 50, endOffsets: 10,
+    latency: { p50, p99, p999: p99 + 1, max: p99 + 2, count: 10 }, paced: { rate: 1000, maxLagMs: 0.5, sustained, achievedRatio: sustained ? 0.999 : 0.5 },
+  })
+  const rs = [row('kafka-wire', 'js', 2, 8, true), row('franz-go', 'go', 4, 6, true, 1), row('java', 'java', 1, 2, false)]
+  const md = markdownTable(rs, [ps])
+  assert.match(md, /\| 1 KiB, acks=all, none, paced 1,000\/s \| franz-go \| 1,000 \| 999 \| 4\.0 \/ 6\.0 \/ 7\.0 \/ 8\.0 \| 10 \| 0\.50x \/ 1\.33x \| kept, max 0\.5 ms behind \|/)
+  assert.match(md, /java .*\*\*NOT KEPT\*\* \(50% of the rate\)/)
+  // java did not keep the rate, so franz-go is the best other for both percentiles
+  assert.match(md, /ack p50 at the offered load vs best other \(franz-go, 4\.0 ms; kafka-wire 2\.0 ms\) 0\.50x \(≤ 1x\) met; ack p99 at the offered load vs best other \(franz-go, 6\.0 ms; kafka-wire 8\.0 ms\) 1\.33x \(≤ 1x\) MISSED/)
+  assert.doesNotMatch(md, /records\/s vs fastest/)
+  assert.match(md, /At a fixed offered load \(the paced scenarios\)/)
+  assert.match(markdownTable([row('kafka-wire', 'js', 2, 8, false)], [ps]), /kept the offered 1,000 records\/s: no, 50% \(≥ 95%\) MISSED/)
+  assert.match(markdownTable(results, [sc]), /not checked in this run \(no paced scenario/)
 })

@@ -20,6 +20,11 @@ export const HELP = `npm run bench -- [options]
   --txn-records N         records per transaction in transactional scenarios (default 1000)
   --java-txn-ms MS        ProducerPerformance's --transaction-duration-ms: it ends transactions by time, not by
                           record count (default 5); its records per transaction are reported
+  --rate N                every scenario paced (issue 15): N records/s offered by each runner, ack latency
+                          p50/p99/p99.9 at that fixed load; records = N x --rate-seconds unless --records.
+                          Without it the full matrix (not --quick) still has one paced scenario (1 KiB,
+                          acks=all, none, 10,000/s for 30 s); clients whose runner cannot pace are skipped
+  --rate-seconds S        length of a paced run's measured part (default 30; warm-up 10% more, paced too)
   --batch-size BYTES      default 65536     --linger-ms MS   default 5     --max-in-flight N  default 5
   --broker-warmup N       unmeasured records sent (by KafkaJS) before the first run, to warm the broker (default 50,000; 0 = off)
   --buffer-mb MB          client-side buffer bound for every client (buffer.memory etc.; default 32)
@@ -35,6 +40,12 @@ export const HELP = `npm run bench -- [options]
   --no-pin                do not pin with taskset (default when taskset exists and 2+ CPUs are allowed:
                           the broker on the first CPU, each client process on the second)`
 
+/** The offered load of the full matrix's paced scenario (records/s), for --rate-seconds (default 30). */
+export const PACED_RATE = 10_000
+
+/** A paced run kept its offered load when its achieved records/s is at least this share of the rate. */
+export const PACED_SUSTAINED = 0.95
+
 /** The codecs the harness can ask for (each runner maps these; see each client's supports()). */
 export const COMPRESSIONS = ['none', 'lz4', 'zstd']
 
@@ -44,7 +55,7 @@ export function parseArgs(argv) {
   const o = {
     help: false, quick: false, bootstrap: null, clients: null, valueSizes: null, acks: null, compression: null,
     records: null, warmup: null, repeat: 1, idempotence: false, transactional: false, txnRecords: 1000, javaTxnMs: 5, batchSize: 65536, lingerMs: 5, maxInFlight: 5,
-    bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false, pin: true,
+    rate: null, rateSeconds: 30, bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false, pin: true,
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
@@ -73,6 +84,8 @@ export function parseArgs(argv) {
       case '--transactional': o.transactional = true; break
       case '--txn-records': o.txnRecords = Math.max(1, int()); break
       case '--java-txn-ms': o.javaTxnMs = Math.max(1, int()); break
+      case '--rate': o.rate = Math.max(1, int()); break
+      case '--rate-seconds': o.rateSeconds = Math.max(1, int()); break
       case '--batch-size': o.batchSize = int(); break
       case '--linger-ms': o.lingerMs = int(); break
       case '--max-in-flight': o.maxInFlight = int(); break
@@ -98,6 +111,7 @@ export function parseArgs(argv) {
   for (const v of o.valueSizes ?? []) if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--value-sizes: ${v} is not a size in bytes`)
   if (o.idempotence && (o.acks ?? []).includes('1')) throw new Error('--idempotence needs acks=all in every scenario: drop acks=1 from --acks')
   if (o.transactional && (o.acks ?? []).includes('1')) throw new Error('--transactional needs acks=all in every scenario: drop acks=1 from --acks')
+  if (o.rate !== null && o.transactional) throw new Error('--rate and --transactional together are not supported: a paced run measures ack latency, a transactional one commit latency')
   return o
 }
 
@@ -112,27 +126,35 @@ export function planScenarios(o) {
   // a transactional producer is always idempotent (transactional.id implies enable.idempotence)
   const idempotence = o.idempotence || transactional
   const defaults = o.valueSizes === null && o.acks === null && o.compression === null
+  // --rate paces every scenario; otherwise the full matrix has one paced scenario of its own
+  const rate = o.rate
   let combos
   if (o.quick && defaults) {
     combos = [
-      { valueSize: 100, acks: idempotence ? 'all' : '1', compression: 'none', idempotence, transactional },
-      { valueSize: 1024, acks: 'all', compression: 'lz4', idempotence, transactional },
+      { valueSize: 100, acks: idempotence ? 'all' : '1', compression: 'none', idempotence, transactional, rate },
+      { valueSize: 1024, acks: 'all', compression: 'lz4', idempotence, transactional, rate },
     ]
   } else {
     combos = []
     for (const valueSize of o.valueSizes ?? [100, 1024])
       for (const acks of o.acks ?? (idempotence ? ['all'] : ['1', 'all']))
-        for (const compression of o.compression ?? ['none', 'lz4']) combos.push({ valueSize, acks, compression, idempotence, transactional })
-    if (defaults && !idempotence) {
+        for (const compression of o.compression ?? ['none', 'lz4']) combos.push({ valueSize, acks, compression, idempotence, transactional, rate })
+    if (defaults && !idempotence && rate === null) {
+      const plain = { rate: null }
       // the cost of idempotence (sequence numbers, InitProducerId) shows most with small records
-      combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: false })
+      combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: false, ...plain })
       // and so does the cost of a transaction (AddPartitionsToTxn or Produce v12, EndTxn, markers) per record
-      combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: true })
+      combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: true, ...plain })
+      // ack latency at a fixed offered load (issue 15): a load every client sustains on the 2-core
+      // machine, so the figure is the client's path, not queueing behind a saturated broker
+      combos.push({ valueSize: 1024, acks: 'all', compression: 'none', idempotence: false, transactional: false, rate: PACED_RATE })
     }
   }
   return combos.map((c) => {
-    const records = o.records ?? defaultRecords(c.valueSize)
-    const id = `${c.valueSize}b-acks${c.acks}-${c.compression}${c.transactional ? `-txn${o.txnRecords}` : c.idempotence ? '-idem' : ''}`
+    const records = o.records ?? (c.rate !== null ? c.rate * o.rateSeconds : defaultRecords(c.valueSize))
+    const id =
+      `${c.valueSize}b-acks${c.acks}-${c.compression}${c.transactional ? `-txn${o.txnRecords}` : c.idempotence ? '-idem' : ''}` +
+      `${c.rate !== null ? `-rate${c.rate}` : ''}`
     const txn = c.transactional ? { txnRecords: o.txnRecords, javaTxnMs: o.javaTxnMs } : { txnRecords: null, javaTxnMs: null }
     return { id, ...c, ...txn, records, warmupRecords: o.warmup ?? Math.floor(records / 10) }
   })

@@ -37,6 +37,8 @@ type settings struct {
 	TxnRecords           int    `json:"txnRecords"`
 	TransactionalID      string `json:"transactionalId"`
 	TransactionTimeoutMs int    `json:"transactionTimeoutMs"`
+	// paced scenarios (issue 15): records/s offered, 0 = as fast as possible
+	Rate float64 `json:"rate"`
 }
 
 // sampleEvery matches LATENCY_SAMPLE_EVERY in bench/lib/runner-common.mjs.
@@ -112,7 +114,15 @@ func main() {
 
 	var firstErr atomic.Value
 	var mu sync.Mutex
-	lat := make([]float64, 0, s.Records/sampleEvery+1)
+	// Paced scenarios: record i of a phase is due i/rate s after the phase starts; the runner sends
+	// every record that is due, else sleeps until the next one is (at least 1 ms, as a Node timer),
+	// and takes every measured record's latency, not 1 in 64.
+	every := sampleEvery
+	if s.Rate > 0 {
+		every = 1
+	}
+	lat := make([]float64, 0, s.Records/every+1)
+	maxLag := time.Duration(0)
 	next := 0
 	onAck := func(_ *kgo.Record, err error) {
 		if err != nil {
@@ -142,14 +152,34 @@ func main() {
 		inTxn = 0
 	}
 	run := func(total int, measure bool) {
+		t0 := time.Now()
+		if measure {
+			maxLag = 0 // the warm-up's lag (first connections) is not reported
+		}
 		for i := 0; i < total; i++ {
+			if s.Rate > 0 {
+				due := t0.Add(time.Duration(float64(i) * 1e9 / s.Rate))
+				for {
+					d := time.Until(due)
+					if d <= 0 {
+						if -d > maxLag {
+							maxLag = -d
+						}
+						break
+					}
+					if d < time.Millisecond {
+						d = time.Millisecond
+					}
+					time.Sleep(d)
+				}
+			}
 			if s.Transactional && inTxn == 0 {
 				if err := cl.BeginTransaction(); err != nil {
 					fail(fmt.Errorf("BeginTransaction: %w", err))
 				}
 			}
 			r := &kgo.Record{Value: pool[next%len(pool)]}
-			if measure && next%sampleEvery == 0 {
+			if measure && next%every == 0 {
 				t0 := time.Now()
 				cl.Produce(ctx, r, func(r *kgo.Record, err error) {
 					d := float64(time.Since(t0).Nanoseconds()) / 1e6
@@ -192,6 +222,14 @@ func main() {
 		"latency":       summarize(lat, fmt.Sprintf("1 in %d records", sampleEvery)),
 		"notes":         notes,
 	}
+	if s.Rate > 0 {
+		result["latency"] = summarize(lat, fmt.Sprintf("every record, paced at %g records/s", s.Rate))
+		result["paced"] = map[string]any{
+			"rate":     s.Rate,
+			"maxLagMs": float64(maxLag.Microseconds()) / 1000,
+			"basis":    "each record sent at its due time i / rate (sleep, >= 1 ms): Produce call to its promise",
+		}
+	}
 	if s.Transactional {
 		total := 0.0
 		for _, c := range commits {
@@ -208,7 +246,7 @@ func main() {
 	fmt.Println(string(out))
 }
 
-// summarize gives p50/p99/max (nearest rank, as summarizeLatency in bench/lib/runner-common.mjs), or nil.
+// summarize gives p50/p99/p99.9/max (nearest rank, as summarizeLatency in bench/lib/runner-common.mjs), or nil.
 func summarize(lat []float64, basis string) any {
 	if len(lat) == 0 {
 		return nil
@@ -224,5 +262,5 @@ func summarize(lat []float64, basis string) any {
 		}
 		return lat[i]
 	}
-	return map[string]any{"p50": at(0.5), "p99": at(0.99), "max": lat[len(lat)-1], "count": len(lat), "basis": basis}
+	return map[string]any{"p50": at(0.5), "p99": at(0.99), "p999": at(0.999), "max": lat[len(lat)-1], "count": len(lat), "basis": basis}
 }
