@@ -12,7 +12,7 @@ import { makePayloads, writePayloadFile } from './lib/payload.mjs'
 import { killActive, runMeasured, measureMethod } from './lib/measure.mjs'
 import { BENCH_DIR, CLIENTS, ROOT_DIR, ensureBenchModules } from './lib/clients.mjs'
 import { markdownTable, microTable, scenarioLabel, svgChart } from './lib/report.mjs'
-import { startBroker } from './lib/broker.mjs'
+import { SASL_USERS, startBroker } from './lib/broker.mjs'
 import { summarizeProfile } from './lib/profile-summary.mjs'
 import { pinningText, pinProcess, planPinning } from './lib/pin.mjs'
 import { verifyTransactional } from './lib/txn-check.mjs'
@@ -65,7 +65,7 @@ async function main() {
     }
   }
 
-  const broker = await startBroker(opts, log)
+  const broker = await startBroker(opts, log, { secured: scenarios.some((sc) => sc.security === 'sasl_ssl') })
   // the broker (its JVM, every thread) on one CPU; runOnce starts each client on the other
   const brokerPin = pin.reason !== null ? null : broker.pid === null ? 'external broker (--bootstrap): pin it yourself' : pinProcess(broker.pid, pin.broker)
   const pinning = { broker: brokerPin === null ? pin.broker : null, brokerNotPinned: brokerPin, client: pin.client, off: pin.reason, text: pinningText(pin, brokerPin) }
@@ -99,7 +99,9 @@ async function main() {
       log(reason === null ? `ready: ${c.name}` : `${c.name}: cannot run: ${reason}`)
     }
     // A client that cannot do a scenario (zstd without a codec) is skipped in it, with its reason.
-    const skip = new Map(scenarios.map((sc) => [sc.id, new Map(selected.filter((c) => ready.get(c.name) === null).map((c) => [c.name, c.supports?.(sc, ctx) ?? null]))]))
+    // A SASL_SSL scenario needs the harness's secured broker (a --bootstrap broker has none here).
+    const noSasl = (sc) => (sc.security === 'sasl_ssl' && broker.saslSsl === null ? 'SASL_SSL needs the harness\'s secured broker (not --bootstrap)' : null)
+    const skip = new Map(scenarios.map((sc) => [sc.id, new Map(selected.filter((c) => ready.get(c.name) === null).map((c) => [c.name, noSasl(sc) ?? c.supports?.(sc, ctx) ?? null]))]))
     const runnable = (sc, c) => ready.get(c.name) === null && skip.get(sc.id).get(c.name) === null
     for (const sc of scenarios) for (const [name, why] of skip.get(sc.id)) if (why !== null) log(`${scenarioLabel(sc)} · ${name}: skipped: ${why}`)
     const total = scenarios.reduce((t, sc) => t + selected.filter((c) => runnable(sc, c)).length, 0) * opts.repeat
@@ -127,7 +129,11 @@ async function main() {
             client: c.name,
             scenario: sc.id,
             repeat: rep,
-            bootstrap: broker.bootstrap,
+            // a SASL_SSL scenario points the client at that listener; the harness's own admin,
+            // end-offset and read_committed checks stay on PLAINTEXT (plaintextBootstrap)
+            bootstrap: sc.security === 'sasl_ssl' ? broker.saslSsl.bootstrap : broker.bootstrap,
+            plaintextBootstrap: broker.bootstrap,
+            security: sc.security === 'sasl_ssl' ? saslSettings(c, broker.saslSsl) : null,
             topic,
             partitions: opts.partitions,
             records: sc.records,
@@ -196,7 +202,7 @@ async function main() {
     finishedAt: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}`, loadavgAtEnd: loadavg() },
     source: gitDescribe(),
-    broker: { bootstrap: broker.bootstrap, managedByHarness: broker.managed, kafkaVersion: broker.kafkaVersion ?? null },
+    broker: { bootstrap: broker.bootstrap, saslSsl: broker.saslSsl?.bootstrap ?? null, managedByHarness: broker.managed, kafkaVersion: broker.kafkaVersion ?? null },
     measurement: { cpuAndRss: measureMethod(), latencySampling: 'see each sample\'s latency.basis' },
     pinning,
     options: { ...opts },
@@ -256,6 +262,15 @@ function writeReadmeTable(doc, micro) {
   writeFileSync(path, text.slice(0, a) + body + (b < 0 ? '\n' : text.slice(b + close.length)))
 }
 
+/**
+ * A client's SASL_SSL settings: the listener's CA and the credentials of the client's mechanism
+ * (client.sasl: SCRAM-SHA-512 unless the client says otherwise, with its reason in client.saslWhy).
+ */
+function saslSettings(client, saslSsl) {
+  const mechanism = client.sasl ?? 'SCRAM-SHA-512'
+  return { protocol: 'SASL_SSL', caPath: saslSsl.caPath, mechanism, ...SASL_USERS[mechanism], why: client.saslWhy ?? null }
+}
+
 /** Writes the kcat input: `records` lines cycling through the pool (kcat -l sends one record per line). */
 async function writeKcatFile(path, values, records) {
   const out = createWriteStream(path)
@@ -289,6 +304,8 @@ async function runOnce(client, settings, ctx, admin, opts) {
       result = null
     }
   }
+  // which login a SASL_SSL run used (the table's SASL_SSL section shows it)
+  if (result !== null && !result.error && settings.security) result.sasl = { mechanism: settings.security.mechanism, username: settings.security.username, why: settings.security.why }
   const errLines = m.stderr.trim().split('\n').filter(Boolean)
   const errLine = errLines.find((l) => /Error|error:/.test(l))
   const stderrTail = (errLine ?? errLines.slice(-2).join(' / ')).slice(0, 300)
@@ -307,7 +324,7 @@ async function runOnce(client, settings, ctx, admin, opts) {
         // end offsets = records + one marker per partition per transaction; a read_committed
         // consumer must see every record (bench/lib/txn-check.mjs)
         const check = await verifyTransactional({
-          admin, bootstrap: settings.bootstrap, topic: settings.topic, sent, partitions: settings.partitions,
+          admin, bootstrap: settings.plaintextBootstrap, topic: settings.topic, sent, partitions: settings.partitions,
           transactions: result.txn?.transactions ?? null, kafkaLibs: ctx.kafkaLibs, transactionalId: settings.transactionalId,
         })
         endOffsets = check.endOffsets
@@ -391,6 +408,7 @@ function summarize(sc, c, samples) {
     endOffsets: med.endOffsets,
     txn: med.txn ?? null,
     paced: med.paced ?? null,
+    sasl: med.result.sasl ?? null,
   }
 }
 

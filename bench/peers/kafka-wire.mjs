@@ -8,6 +8,7 @@
 // sends, commitTransaction() (which flushes the transaction's records first), its wall time taken.
 // Paced scenarios (settings.rate, issue 15): each record is sent at its due time i / rate (Pacer),
 // and every measured record's send-to-acknowledgement latency is taken, not 1 in 64.
+// SASL_SSL scenarios (settings.security, issue 13): ssl { ca } and sasl SCRAM-SHA-512.
 import { existsSync, readFileSync } from 'node:fs'
 import { emitResult, fail, LatencyRecorder, LATENCY_SAMPLE_EVERY, Pacer, readSettings, summarizeLatency, watchdog } from '../lib/runner-common.mjs'
 
@@ -35,6 +36,7 @@ async function main() {
     maxInFlightRequestsPerConnection: s.maxInFlight,
     enableIdempotence: s.idempotence,
     bufferMemory: s.bufferMemory,
+    ...(s.security ? securityOptions(s.security) : {}),
     ...(s.transactional ? { transactionalId: s.transactionalId, transactionTimeoutMs: s.transactionTimeoutMs } : {}),
   })
   const txnRecords = s.transactional ? s.txnRecords : 0
@@ -141,6 +143,14 @@ async function main() {
       ? { txn: { transactions, txnRecords, commitLatency: summarizeLatency(commits, 'every measured commitTransaction() (wall time, its flush included)'), commitTotalMs: commits.reduce((a, b) => a + b, 0) } }
       : {}),
   })
+}
+
+/** kafka-wire's ssl and sasl options for the harness's SASL_SSL settings. */
+function securityOptions(sec) {
+  const mechanisms = { 'SCRAM-SHA-512': 'scram-sha-512', 'SCRAM-SHA-256': 'scram-sha-256', PLAIN: 'plain' }
+  const mechanism = mechanisms[sec.mechanism]
+  if (sec.protocol !== 'SASL_SSL' || mechanism === undefined) throw new Error(`security ${sec.protocol} ${sec.mechanism} is not supported by this runner`)
+  return { ssl: { ca: readFileSync(sec.caPath) }, sasl: { mechanism, username: sec.username, password: sec.password } }
 }
 
 main().catch(fail)

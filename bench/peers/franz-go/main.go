@@ -5,6 +5,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,6 +17,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
 type settings struct {
@@ -39,6 +44,44 @@ type settings struct {
 	TransactionTimeoutMs int    `json:"transactionTimeoutMs"`
 	// paced scenarios (issue 15): records/s offered, 0 = as fast as possible
 	Rate float64 `json:"rate"`
+	// SASL_SSL scenarios (issue 13), else nil
+	Security *security `json:"security"`
+}
+
+type security struct {
+	Protocol  string `json:"protocol"`
+	CaPath    string `json:"caPath"`
+	Mechanism string `json:"mechanism"`
+	Username  string `json:"username"`
+	Password  string `json:"password"`
+}
+
+// securityOpts maps the harness's SASL_SSL settings onto kgo: TLS with the test CA (kgo sets the
+// server name to the dialed host, so the broker certificate's IP SAN is checked) and SASL.
+func securityOpts(sec *security) ([]kgo.Opt, error) {
+	if sec.Protocol != "SASL_SSL" {
+		return nil, fmt.Errorf("security protocol %q is not supported by this runner", sec.Protocol)
+	}
+	pem, err := os.ReadFile(sec.CaPath)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no certificate in %s", sec.CaPath)
+	}
+	var m sasl.Mechanism
+	switch sec.Mechanism {
+	case "SCRAM-SHA-512":
+		m = scram.Auth{User: sec.Username, Pass: sec.Password}.AsSha512Mechanism()
+	case "SCRAM-SHA-256":
+		m = scram.Auth{User: sec.Username, Pass: sec.Password}.AsSha256Mechanism()
+	case "PLAIN":
+		m = plain.Auth{User: sec.Username, Pass: sec.Password}.AsMechanism()
+	default:
+		return nil, fmt.Errorf("SASL mechanism %q is not supported by this runner", sec.Mechanism)
+	}
+	return []kgo.Opt{kgo.DialTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), kgo.SASL(m)}, nil
 }
 
 // sampleEvery matches LATENCY_SAMPLE_EVERY in bench/lib/runner-common.mjs.
@@ -73,6 +116,13 @@ func main() {
 		// The same client-side buffer bound every runner gets (the Java client's buffer.memory).
 		kgo.MaxBufferedBytes(s.BufferMemory),
 		kgo.MaxBufferedRecords(1 << 30),
+	}
+	if s.Security != nil {
+		sec, err := securityOpts(s.Security)
+		if err != nil {
+			fail(err)
+		}
+		opts = append(opts, sec...)
 	}
 	if s.Acks == "all" {
 		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
