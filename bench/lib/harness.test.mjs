@@ -279,7 +279,7 @@ test('paced table and latency goals: vs the best other client that kept the rate
   assert.match(md, /ack p50 at the offered load vs best other \(franz-go, 4\.0 ms; kafka-wire 2\.0 ms\) 0\.50x \(≤ 1x\) met; ack p99 at the offered load vs best other \(franz-go, 6\.0 ms; kafka-wire 8\.0 ms\) 1\.33x \(≤ 1x\) MISSED/)
   assert.doesNotMatch(md, /records\/s vs fastest/)
   assert.match(md, /At a fixed offered load \(the paced scenarios\)/)
-  assert.match(markdownTable([row('kafka-wire', 'js', 2, 8, false)], [ps]), /kept the offered 1,000 records\/s: no, 50% \(≥ 95%\) MISSED/)
+  assert.match(markdownTable([row('kafka-wire', 'js', 2, 8, false)], [ps]), /kept the offered 1,000 records\/s: no, 50% \(95-105%\) MISSED/)
   assert.match(markdownTable(results, [sc]), /not checked in this run \(no paced scenario/)
 })
 
