@@ -90,7 +90,7 @@ function pacedReason(sc, why) {
  * `sasl` and `saslWhy`: Debian's librdkafka 2.0.2 (node-rdkafka, kcat) fails Kafka 4.x's SCRAM
  * nonce check (CVE-2024-56128; fixed in librdkafka 2.6.1), so it logs in with PLAIN (user alice).
  */
-const LIBRDKAFKA_SASL_WHY = "PLAIN: Debian's librdkafka 2.0.2 SCRAM login is refused by Kafka 4.x (its nonce check, CVE-2024-56128; fixed in librdkafka 2.6.1)"
+const LIBRDKAFKA_SASL_WHY = "Debian's librdkafka 2.0.2 SCRAM login is refused by Kafka 4.x (its nonce check, CVE-2024-56128; fixed in librdkafka 2.6.1)"
 
 /** librdkafka's -X properties for a SASL_SSL scenario's settings.security. */
 function librdkafkaSecurity(sec) {
