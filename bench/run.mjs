@@ -7,12 +7,12 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
 import { spawnSync } from 'node:child_process'
-import { parseArgs, planScenarios, HELP } from './lib/options.mjs'
+import { parseArgs, planScenarios, HELP, PACED_TOLERANCE } from './lib/options.mjs'
 import { makePayloads, writePayloadFile } from './lib/payload.mjs'
 import { killActive, runMeasured, measureMethod } from './lib/measure.mjs'
 import { BENCH_DIR, CLIENTS, ROOT_DIR, ensureBenchModules } from './lib/clients.mjs'
 import { markdownTable, microTable, scenarioLabel, svgChart } from './lib/report.mjs'
-import { startBroker } from './lib/broker.mjs'
+import { SASL_USERS, startBroker } from './lib/broker.mjs'
 import { summarizeProfile } from './lib/profile-summary.mjs'
 import { pinningText, pinProcess, planPinning } from './lib/pin.mjs'
 import { verifyTransactional } from './lib/txn-check.mjs'
@@ -65,7 +65,7 @@ async function main() {
     }
   }
 
-  const broker = await startBroker(opts, log)
+  const broker = await startBroker(opts, log, { secured: scenarios.some((sc) => sc.security === 'sasl_ssl') })
   // the broker (its JVM, every thread) on one CPU; runOnce starts each client on the other
   const brokerPin = pin.reason !== null ? null : broker.pid === null ? 'external broker (--bootstrap): pin it yourself' : pinProcess(broker.pid, pin.broker)
   const pinning = { broker: brokerPin === null ? pin.broker : null, brokerNotPinned: brokerPin, client: pin.client, off: pin.reason, text: pinningText(pin, brokerPin) }
@@ -99,7 +99,9 @@ async function main() {
       log(reason === null ? `ready: ${c.name}` : `${c.name}: cannot run: ${reason}`)
     }
     // A client that cannot do a scenario (zstd without a codec) is skipped in it, with its reason.
-    const skip = new Map(scenarios.map((sc) => [sc.id, new Map(selected.filter((c) => ready.get(c.name) === null).map((c) => [c.name, c.supports?.(sc, ctx) ?? null]))]))
+    // A SASL_SSL scenario needs the harness's secured broker (a --bootstrap broker has none here).
+    const noSasl = (sc) => (sc.security === 'sasl_ssl' && broker.saslSsl === null ? 'SASL_SSL needs the harness\'s secured broker (not --bootstrap)' : null)
+    const skip = new Map(scenarios.map((sc) => [sc.id, new Map(selected.filter((c) => ready.get(c.name) === null).map((c) => [c.name, noSasl(sc) ?? c.supports?.(sc, ctx) ?? null]))]))
     const runnable = (sc, c) => ready.get(c.name) === null && skip.get(sc.id).get(c.name) === null
     for (const sc of scenarios) for (const [name, why] of skip.get(sc.id)) if (why !== null) log(`${scenarioLabel(sc)} · ${name}: skipped: ${why}`)
     const total = scenarios.reduce((t, sc) => t + selected.filter((c) => runnable(sc, c)).length, 0) * opts.repeat
@@ -127,7 +129,11 @@ async function main() {
             client: c.name,
             scenario: sc.id,
             repeat: rep,
-            bootstrap: broker.bootstrap,
+            // a SASL_SSL scenario points the client at that listener; the harness's own admin,
+            // end-offset and read_committed checks stay on PLAINTEXT (plaintextBootstrap)
+            bootstrap: sc.security === 'sasl_ssl' ? broker.saslSsl.bootstrap : broker.bootstrap,
+            plaintextBootstrap: broker.bootstrap,
+            security: sc.security === 'sasl_ssl' ? saslSettings(c, broker.saslSsl) : null,
             topic,
             partitions: opts.partitions,
             records: sc.records,
@@ -142,6 +148,8 @@ async function main() {
             javaTxnMs: sc.javaTxnMs,
             transactionalId: sc.transactional ? `${topic}-txn` : null,
             transactionTimeoutMs: 60_000,
+            // paced scenarios (issue 15): records/s each runner offers, or null (as fast as it can)
+            rate: sc.rate,
             batchSize: opts.batchSize,
             lingerMs: opts.lingerMs,
             maxInFlight: opts.maxInFlight,
@@ -194,7 +202,7 @@ async function main() {
     finishedAt: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}`, loadavgAtEnd: loadavg() },
     source: gitDescribe(),
-    broker: { bootstrap: broker.bootstrap, managedByHarness: broker.managed, kafkaVersion: broker.kafkaVersion ?? null },
+    broker: { bootstrap: broker.bootstrap, saslSsl: broker.saslSsl?.bootstrap ?? null, managedByHarness: broker.managed, kafkaVersion: broker.kafkaVersion ?? null },
     measurement: { cpuAndRss: measureMethod(), latencySampling: 'see each sample\'s latency.basis' },
     pinning,
     options: { ...opts },
@@ -254,6 +262,15 @@ function writeReadmeTable(doc, micro) {
   writeFileSync(path, text.slice(0, a) + body + (b < 0 ? '\n' : text.slice(b + close.length)))
 }
 
+/**
+ * A client's SASL_SSL settings: the listener's CA and the credentials of the client's mechanism
+ * (client.sasl: SCRAM-SHA-512 unless the client says otherwise, with its reason in client.saslWhy).
+ */
+function saslSettings(client, saslSsl) {
+  const mechanism = client.sasl ?? 'SCRAM-SHA-512'
+  return { protocol: 'SASL_SSL', caPath: saslSsl.caPath, mechanism, ...SASL_USERS[mechanism], why: client.saslWhy ?? null }
+}
+
 /** Writes the kcat input: `records` lines cycling through the pool (kcat -l sends one record per line). */
 async function writeKcatFile(path, values, records) {
   const out = createWriteStream(path)
@@ -287,6 +304,8 @@ async function runOnce(client, settings, ctx, admin, opts) {
       result = null
     }
   }
+  // which login a SASL_SSL run used (the table's SASL_SSL section shows it)
+  if (result !== null && !result.error && settings.security) result.sasl = { mechanism: settings.security.mechanism, username: settings.security.username, why: settings.security.why }
   const errLines = m.stderr.trim().split('\n').filter(Boolean)
   const errLine = errLines.find((l) => /Error|error:/.test(l))
   const stderrTail = (errLine ?? errLines.slice(-2).join(' / ')).slice(0, 300)
@@ -305,7 +324,7 @@ async function runOnce(client, settings, ctx, admin, opts) {
         // end offsets = records + one marker per partition per transaction; a read_committed
         // consumer must see every record (bench/lib/txn-check.mjs)
         const check = await verifyTransactional({
-          admin, bootstrap: settings.bootstrap, topic: settings.topic, sent, partitions: settings.partitions,
+          admin, bootstrap: settings.plaintextBootstrap, topic: settings.topic, sent, partitions: settings.partitions,
           transactions: result.txn?.transactions ?? null, kafkaLibs: ctx.kafkaLibs, transactionalId: settings.transactionalId,
         })
         endOffsets = check.endOffsets
@@ -326,6 +345,9 @@ async function runOnce(client, settings, ctx, admin, opts) {
       reason = `could not read end offsets: ${err.message}`
     }
     const recordsPerSec = result.records / (result.elapsedMs / 1000)
+    // a paced run kept its offered load when it acknowledged the records at 95-105% of the rate
+    const achievedRatio = settings.rate ? recordsPerSec / settings.rate : null
+    const paced = settings.rate ? { ...result.paced, rate: settings.rate, achievedRatio, sustained: Math.abs(achievedRatio - 1) <= PACED_TOLERANCE } : null
     sample = {
       ...base,
       ...measured,
@@ -335,6 +357,7 @@ async function runOnce(client, settings, ctx, admin, opts) {
       expectedOffsets: sent,
       endOffsets,
       txn,
+      paced,
       recordsPerSec,
       mbPerSec: (recordsPerSec * settings.valueSize) / 1e6,
       cpuSec: m.cpu?.total ?? null,
@@ -353,13 +376,21 @@ function progressText(s) {
   const check = s.status === 'ok' ? (s.txn ? 'offsets and read_committed ok' : 'offsets ok') : `INVALID (${s.reason})`
   const t = s.txn
   const commits = t ? `, ${t.transactions ?? '?'} transactions, commit p50/p99 ${t.commitLatency ? `${t.commitLatency.p50.toFixed(1)}/${t.commitLatency.p99.toFixed(1)} ms` : 'n/a'}` : ''
-  return `${Math.round(s.recordsPerSec).toLocaleString('en-US')} records/s, ${s.mbPerSec.toFixed(1)} MB/s${commits}${cpu}${rss}, ${check}`
+  const l = s.result?.latency
+  const paced = s.paced
+    ? `, offered ${s.paced.rate.toLocaleString('en-US')}/s${s.paced.sustained ? '' : ' NOT KEPT'}, ack p50/p99/p99.9 ${l ? `${l.p50.toFixed(1)}/${l.p99.toFixed(1)}/${l.p999?.toFixed(1) ?? '?'} ms` : 'n/a'}`
+    : ''
+  return `${Math.round(s.recordsPerSec).toLocaleString('en-US')} records/s, ${s.mbPerSec.toFixed(1)} MB/s${commits}${paced}${cpu}${rss}, ${check}`
 }
 
-/** The figures of a (scenario, client): the median sample by records/s; every sample kept raw. */
+/**
+ * The figures of a (scenario, client): the median sample by records/s (in a paced scenario, where
+ * records/s is the offered rate, by ack p99); every sample kept raw.
+ */
 function summarize(sc, c, samples) {
   const base = { scenario: sc, client: c.name, language: c.language, samples }
-  const good = samples.filter((s) => s.status === 'ok' || s.status === 'invalid').sort((a, b) => a.recordsPerSec - b.recordsPerSec)
+  const key = sc.rate ? (s) => s.result?.latency?.p99 ?? Number.MAX_VALUE : (s) => s.recordsPerSec
+  const good = samples.filter((s) => s.status === 'ok' || s.status === 'invalid').sort((a, b) => key(a) - key(b))
   if (good.length === 0) return { ...base, status: 'failed', reason: samples[0]?.reason ?? 'no run' }
   const med = good[Math.floor((good.length - 1) / 2)]
   const invalid = samples.find((s) => s.status !== 'ok')
@@ -377,6 +408,8 @@ function summarize(sc, c, samples) {
     maxRssMb: med.maxRssMb,
     endOffsets: med.endOffsets,
     txn: med.txn ?? null,
+    paced: med.paced ?? null,
+    sasl: med.result.sasl ?? null,
   }
 }
 

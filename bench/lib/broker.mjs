@@ -14,8 +14,24 @@ async function loadHarness() {
   }
 }
 
-/** Resolves { bootstrap, managed, kafkaVersion, kafkaLibs, pid (the JVM's, managed only), stop? }. */
-export async function startBroker(opts, log) {
+/**
+ * The SASL users of the harness's secured broker (src/broker/security.ts DEFAULT_TEST_USERS): both
+ * exist for PLAIN (listener JAAS) and SCRAM-SHA-256/512 (added at format time). Throwaway test
+ * credentials of a broker that lives as long as the bench run.
+ */
+export const SASL_USERS = {
+  'SCRAM-SHA-512': { username: 'bob', password: 'bob-secret' },
+  PLAIN: { username: 'alice', password: 'alice-secret' },
+}
+
+/**
+ * Resolves { bootstrap (PLAINTEXT), managed, kafkaVersion, kafkaLibs, pid (the JVM's, managed only),
+ * saslSsl (with `secured`: { bootstrap, caPath } of the SASL_SSL listener; else null), stop? }.
+ * `secured`: start the node with the harness's `security` option (SSL, SASL_PLAINTEXT, SASL_SSL
+ * listeners beside PLAINTEXT, its test CA); the authorizer stays off, so the secured broker does no
+ * per-request ACL work the plaintext scenarios would pay for.
+ */
+export async function startBroker(opts, log, { secured = false } = {}) {
   const harness = await loadHarness()
   let kafkaLibs = process.env.KAFKA_LIBS || null
   if (opts.bootstrap !== null) {
@@ -27,14 +43,14 @@ export async function startBroker(opts, log) {
         log(`no Kafka jars for ProducerPerformance: ${err.message}`)
       }
     }
-    log(`broker: ${opts.bootstrap} (--bootstrap)`)
-    return { bootstrap: opts.bootstrap, managed: false, kafkaLibs, pid: null }
+    log(`broker: ${opts.bootstrap} (--bootstrap)${secured ? '; no SASL_SSL listener: the SASL_SSL scenarios are skipped' : ''}`)
+    return { bootstrap: opts.bootstrap, managed: false, kafkaLibs, pid: null, saslSsl: null }
   }
   if (harness === null || typeof harness.KafkaCluster?.start !== 'function') {
     throw new Error('the broker harness (dist/broker) is not built or does not export KafkaCluster; pass --bootstrap HOST:PORT')
   }
-  log('starting a single Kafka node with the project harness (dist/broker)…')
-  const cluster = await harness.KafkaCluster.start({ nodes: 1, log: (l) => log(`  ${l}`) })
+  log(`starting a single Kafka node with the project harness (dist/broker)${secured ? ', with secured listeners (SASL_SSL for the clients)' : ''}…`)
+  const cluster = await harness.KafkaCluster.start({ nodes: 1, log: (l) => log(`  ${l}`), ...(secured ? { security: { authorizer: false } } : {}) })
   const version = cluster.kafkaVersion
   if (kafkaLibs === null && harness.libsDir) kafkaLibs = harness.libsDir(version)
   return {
@@ -43,6 +59,7 @@ export async function startBroker(opts, log) {
     kafkaVersion: version,
     kafkaLibs,
     pid: cluster.nodes[0]?.pid ?? null,
+    saslSsl: secured ? { bootstrap: cluster.listenerServers('SASL_SSL').join(','), caPath: cluster.pki.caPath } : null,
     stop: async () => {
       log('stopping the benchmark broker')
       await cluster.stop()

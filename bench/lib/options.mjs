@@ -20,6 +20,16 @@ export const HELP = `npm run bench -- [options]
   --txn-records N         records per transaction in transactional scenarios (default 1000)
   --java-txn-ms MS        ProducerPerformance's --transaction-duration-ms: it ends transactions by time, not by
                           record count (default 5); its records per transaction are reported
+  --rate N                every scenario paced (issue 15): N records/s offered by each runner, ack latency
+                          p50/p99/p99.9 at that fixed load; records = N x --rate-seconds unless --records.
+                          Without it the full matrix (not --quick) still has one paced scenario (1 KiB,
+                          acks=all, none, 10,000/s for 30 s); clients whose runner cannot pace are skipped
+  --rate-seconds S        length of a paced run's measured part (default 30; warm-up 10% more, paced too)
+  --security LIST         plaintext, sasl_ssl, or plaintext,sasl_ssl (each scenario both ways). sasl_ssl: over
+                          TLS + SCRAM-SHA-512 (bob; PLAIN alice for librdkafka, whose SCRAM Kafka 4.x refuses);
+                          the harness starts its broker with secured listeners (not with --bootstrap); topic
+                          admin and end offsets stay on PLAINTEXT. Without it the full matrix (not --quick)
+                          still has one SASL_SSL scenario (1 KiB, acks=all, none); --security plaintext: none
   --batch-size BYTES      default 65536     --linger-ms MS   default 5     --max-in-flight N  default 5
   --broker-warmup N       unmeasured records sent (by KafkaJS) before the first run, to warm the broker (default 50,000; 0 = off)
   --buffer-mb MB          client-side buffer bound for every client (buffer.memory etc.; default 32)
@@ -35,8 +45,21 @@ export const HELP = `npm run bench -- [options]
   --no-pin                do not pin with taskset (default when taskset exists and 2+ CPUs are allowed:
                           the broker on the first CPU, each client process on the second)`
 
+/** The offered load of the full matrix's paced scenario (records/s), for --rate-seconds (default 30). */
+export const PACED_RATE = 10_000
+
+/**
+ * A paced run kept its offered load when its achieved records/s is within this share of the rate,
+ * either way: below, it fell behind; above, it burst to catch up (ProducerPerformance's throttler
+ * paces against the start of the whole run, so a slow JVM start is followed by a burst).
+ */
+export const PACED_TOLERANCE = 0.05
+
 /** The codecs the harness can ask for (each runner maps these; see each client's supports()). */
 export const COMPRESSIONS = ['none', 'lz4', 'zstd']
+
+/** --security values: plaintext (the broker's PLAINTEXT listener) or sasl_ssl (TLS + SASL). */
+export const SECURITY = ['plaintext', 'sasl_ssl']
 
 const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean)
 
@@ -44,7 +67,7 @@ export function parseArgs(argv) {
   const o = {
     help: false, quick: false, bootstrap: null, clients: null, valueSizes: null, acks: null, compression: null,
     records: null, warmup: null, repeat: 1, idempotence: false, transactional: false, txnRecords: 1000, javaTxnMs: 5, batchSize: 65536, lingerMs: 5, maxInFlight: 5,
-    bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false, pin: true,
+    rate: null, rateSeconds: 30, security: null, bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false, pin: true,
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
@@ -73,6 +96,9 @@ export function parseArgs(argv) {
       case '--transactional': o.transactional = true; break
       case '--txn-records': o.txnRecords = Math.max(1, int()); break
       case '--java-txn-ms': o.javaTxnMs = Math.max(1, int()); break
+      case '--rate': o.rate = Math.max(1, int()); break
+      case '--rate-seconds': o.rateSeconds = Math.max(1, int()); break
+      case '--security': o.security = list(val()); break
       case '--batch-size': o.batchSize = int(); break
       case '--linger-ms': o.lingerMs = int(); break
       case '--max-in-flight': o.maxInFlight = int(); break
@@ -98,6 +124,9 @@ export function parseArgs(argv) {
   for (const v of o.valueSizes ?? []) if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--value-sizes: ${v} is not a size in bytes`)
   if (o.idempotence && (o.acks ?? []).includes('1')) throw new Error('--idempotence needs acks=all in every scenario: drop acks=1 from --acks')
   if (o.transactional && (o.acks ?? []).includes('1')) throw new Error('--transactional needs acks=all in every scenario: drop acks=1 from --acks')
+  if (o.rate !== null && o.transactional) throw new Error('--rate and --transactional together are not supported: a paced run measures ack latency, a transactional one commit latency')
+  for (const x of o.security ?? []) if (!SECURITY.includes(x)) throw new Error(`--security: ${x} is not one of ${SECURITY.join(', ')}`)
+  if ((o.security ?? []).includes('sasl_ssl') && o.bootstrap !== null) throw new Error('--security sasl_ssl starts the harness\'s own secured broker: it cannot be combined with --bootstrap')
   return o
 }
 
@@ -112,27 +141,40 @@ export function planScenarios(o) {
   // a transactional producer is always idempotent (transactional.id implies enable.idempotence)
   const idempotence = o.idempotence || transactional
   const defaults = o.valueSizes === null && o.acks === null && o.compression === null
+  // --rate paces every scenario and --security sasl_ssl secures every one; otherwise the full matrix
+  // has one paced and one SASL_SSL scenario of its own
+  const rate = o.rate
+  const securities = o.security ?? ['plaintext']
   let combos
   if (o.quick && defaults) {
-    combos = [
-      { valueSize: 100, acks: idempotence ? 'all' : '1', compression: 'none', idempotence, transactional },
-      { valueSize: 1024, acks: 'all', compression: 'lz4', idempotence, transactional },
-    ]
+    combos = securities.flatMap((security) => [
+      { valueSize: 100, acks: idempotence ? 'all' : '1', compression: 'none', idempotence, transactional, rate, security },
+      { valueSize: 1024, acks: 'all', compression: 'lz4', idempotence, transactional, rate, security },
+    ])
   } else {
     combos = []
     for (const valueSize of o.valueSizes ?? [100, 1024])
       for (const acks of o.acks ?? (idempotence ? ['all'] : ['1', 'all']))
-        for (const compression of o.compression ?? ['none', 'lz4']) combos.push({ valueSize, acks, compression, idempotence, transactional })
-    if (defaults && !idempotence) {
+        for (const compression of o.compression ?? ['none', 'lz4'])
+          for (const security of securities) combos.push({ valueSize, acks, compression, idempotence, transactional, rate, security })
+    if (defaults && !idempotence && rate === null && o.security === null) {
+      const plain = { rate: null, security: 'plaintext' }
       // the cost of idempotence (sequence numbers, InitProducerId) shows most with small records
-      combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: false })
+      combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: false, ...plain })
       // and so does the cost of a transaction (AddPartitionsToTxn or Produce v12, EndTxn, markers) per record
-      combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: true })
+      combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: true, ...plain })
+      // ack latency at a fixed offered load (issue 15): a load every client sustains on the 2-core
+      // machine, so the figure is the client's path, not queueing behind a saturated broker
+      combos.push({ valueSize: 1024, acks: 'all', compression: 'none', idempotence: false, transactional: false, rate: PACED_RATE, security: 'plaintext' })
+      // TLS and SASL (issue 13): TLS costs per byte, so 1 KiB, next to the same scenario in plaintext
+      combos.push({ valueSize: 1024, acks: 'all', compression: 'none', idempotence: false, transactional: false, rate: null, security: 'sasl_ssl' })
     }
   }
   return combos.map((c) => {
-    const records = o.records ?? defaultRecords(c.valueSize)
-    const id = `${c.valueSize}b-acks${c.acks}-${c.compression}${c.transactional ? `-txn${o.txnRecords}` : c.idempotence ? '-idem' : ''}`
+    const records = o.records ?? (c.rate !== null ? c.rate * o.rateSeconds : defaultRecords(c.valueSize))
+    const id =
+      `${c.valueSize}b-acks${c.acks}-${c.compression}${c.transactional ? `-txn${o.txnRecords}` : c.idempotence ? '-idem' : ''}` +
+      `${c.rate !== null ? `-rate${c.rate}` : ''}${c.security === 'sasl_ssl' ? '-saslssl' : ''}`
     const txn = c.transactional ? { txnRecords: o.txnRecords, javaTxnMs: o.javaTxnMs } : { txnRecords: null, javaTxnMs: null }
     return { id, ...c, ...txn, records, warmupRecords: o.warmup ?? Math.floor(records / 10) }
   })

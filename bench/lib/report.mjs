@@ -3,11 +3,16 @@
 const fmtInt = (x) => (x === null || x === undefined ? '–' : Math.round(x).toLocaleString('en-US'))
 const fmt = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d))
 
-/** "100 B, acks=1, none", "100 B, acks=all, none, idempotent", "100 B, acks=all, none, transactions of 1,000" */
+/**
+ * "100 B, acks=1, none", "100 B, acks=all, none, idempotent", "100 B, acks=all, none, transactions of 1,000",
+ * "1 KiB, acks=all, none, paced 10,000/s", "1 KiB, acks=all, none, SASL_SSL"
+ */
 export function scenarioLabel(sc) {
   const size = sc.valueSize >= 1024 && sc.valueSize % 1024 === 0 ? `${sc.valueSize / 1024} KiB` : `${sc.valueSize} B`
   const mode = sc.transactional ? `, transactions of ${fmtInt(sc.txnRecords)}` : sc.idempotence ? ', idempotent' : ''
-  return `${size}, acks=${sc.acks}, ${sc.compression}${mode}`
+  const paced = sc.rate ? `, paced ${fmtInt(sc.rate)}/s` : ''
+  const secured = sc.security === 'sasl_ssl' ? ', SASL_SSL' : ''
+  return `${size}, acks=${sc.acks}, ${sc.compression}${mode}${paced}${secured}`
 }
 
 const ok = (r) => r.status === 'ok'
@@ -54,12 +59,18 @@ export function markdownTable(results, scenarios, { header = [], bufferMemory = 
   const out = [...(header.length > 0 ? [...header, ''] : []), ...head, ...rows]
   const txn = txnTable(results, scenarios)
   if (txn !== null) out.push('', txn)
+  const paced = pacedTable(results, scenarios)
+  if (paced !== null) out.push('', paced)
+  const secured = securityTable(results, scenarios)
+  if (secured !== null) out.push('', secured)
   if (goals.length > 0) {
+    const latency = scenarios.some((sc) => sc.rate)
+      ? 'At a fixed offered load (the paced scenarios): ack p50 and p99 each ≤ 1.0x the best other client that kept the rate (records/s goals do not apply there: every client is offered the same load).'
+      : 'Ack latency at a fixed offered load: not checked in this run (no paced scenario: the full matrix has one, or --rate N).'
     out.push(
       '',
       `Goals (issue 15), per kafka-wire form and scenario, as measured ÷ goal bound: records/s ≥ 1.0x the fastest other client, ≥ 3x @platformatic/kafka, ≥ 5x KafkaJS; ` +
-        `CPU s per 1M records ≤ 1.3x franz-go's; peak RSS ≤ bufferMemory + 64 MiB. Figures are ${repeat > 1 ? `medians of ${repeat} runs` : 'from one run'} (the issue asks for medians of ≥ 5). ` +
-        'Not checked here: ack latency at a fixed offered load (no paced scenario yet).',
+        `CPU s per 1M records ≤ 1.3x franz-go's; peak RSS ≤ bufferMemory + 64 MiB. ${latency} Figures are ${repeat > 1 ? `medians of ${repeat} runs` : 'from one run'} (the issue asks for medians of ≥ 5).`,
       '',
       ...goals,
     )
@@ -103,6 +114,70 @@ export function txnTable(results, scenarios) {
   return out.join('\n')
 }
 
+/**
+ * Paced scenarios (issue 15): offered and achieved records/s, ack latency p50 / p99 / p99.9 / max at
+ * that load, and how far behind its schedule the runner fell. null without a paced scenario.
+ */
+export function pacedTable(results, scenarios) {
+  const pacedScenarios = scenarios.filter((sc) => sc.rate)
+  if (pacedScenarios.length === 0) return null
+  const out = [
+    'Paced (issue 15): each runner offers the same records/s, record i due i / rate after the start (kafka-wire and franz-go: every due record sent, then a ≥ 1 ms timer; ' +
+      'Java: ProducerPerformance --throughput, its own throttler); latency is send call to acknowledgement for every measured record (Java at ms resolution). ' +
+      'A client kept the rate when its achieved records/s is 95-105% of it (below: it fell behind; above: it burst to catch up, as ProducerPerformance\'s throttler does after a slow start); one that did not is not a "best other" in the latency goals. kafka-wire ÷ client > 1x means kafka-wire is slower.',
+    '',
+    '| scenario | client | offered records/s | achieved | ack p50 / p99 / p99.9 / max ms | latency samples | kafka-wire ÷ client (p50 / p99) | schedule |',
+    '|---|---|--:|--:|--:|--:|--:|---|',
+  ]
+  for (const sc of pacedScenarios) {
+    const mine = results.filter((r) => r.scenario.id === sc.id && (r.status === 'ok' || r.status === 'invalid'))
+    const kw = mine.find((r) => r.client === 'kafka-wire')
+    for (const r of mine) {
+      const l = r.latency
+      const lat = l ? `${fmt(l.p50)} / ${fmt(l.p99)} / ${fmt(l.p999)} / ${fmt(l.max)}` : 'not reported'
+      const rr = (q) => (kw && ok(kw) && ok(r) && kw.latency?.[q] && l?.[q] ? `${fmt(kw.latency[q] / l[q], 2)}x` : '–')
+      const p = r.paced ?? {}
+      const kept = p.sustained ? 'kept' : `**NOT KEPT** (${fmt((p.achievedRatio ?? 0) * 100, 0)}% of the rate)`
+      const lag = p.maxLagMs === null || p.maxLagMs === undefined ? '' : `, max ${fmt(p.maxLagMs)} ms behind`
+      const check = r.status === 'ok' ? '' : `; **INVALID**: ${r.reason}`
+      out.push(`| ${scenarioLabel(sc)} | ${r.client} | ${fmtInt(sc.rate)} | ${fmtInt(r.recordsPerSec)} | ${lat} | ${fmtInt(l?.count)} | ${rr('p50')} / ${rr('p99')} | ${kept}${lag}${check} |`)
+    }
+  }
+  return out.join('\n')
+}
+
+/**
+ * SASL_SSL scenarios (issue 13: "throughput over SASL_SSL next to plaintext"): per client, records/s
+ * and CPU per 1M records over SASL_SSL beside the same scenario over PLAINTEXT in this run (the id
+ * without its -saslssl suffix), and the login each client used. null without a SASL_SSL scenario.
+ */
+export function securityTable(results, scenarios) {
+  const secured = scenarios.filter((sc) => sc.security === 'sasl_ssl')
+  if (secured.length === 0) return null
+  const out = [
+    'SASL_SSL (issue 13): TLS (the harness\'s test CA, hostname checked) + SASL on the broker\'s SASL_SSL listener, beside the same scenario over PLAINTEXT when this run has it; ' +
+      'SASL_SSL ÷ plaintext < 1x is what security costs in records/s, > 1x in CPU. The harness\'s topic admin and end-offset check use the PLAINTEXT listener.',
+    '',
+    '| scenario | client | login | SASL_SSL records/s | plaintext records/s | SASL_SSL ÷ plaintext (records/s) | CPU s per 1M records SASL_SSL / plaintext | SASL_SSL ÷ plaintext (CPU) |',
+    '|---|---|---|--:|--:|--:|--:|--:|',
+  ]
+  for (const sc of secured) {
+    const twinId = sc.id.replace(/-saslssl$/, '')
+    const twin = scenarios.find((x) => x.id === twinId)
+    for (const r of results.filter((x) => x.scenario.id === sc.id && (x.status === 'ok' || x.status === 'invalid'))) {
+      const p = twin ? results.find((x) => x.scenario.id === twinId && x.client === r.client && ok(x)) : undefined
+      const login = r.sasl ? `${r.sasl.mechanism} (${r.sasl.username})${r.sasl.why ? `: ${r.sasl.why.replace(/\|/g, '/')}` : ''}` : '–'
+      const plain = p ? fmtInt(p.recordsPerSec) : twin ? 'did not run validly' : 'not in this run'
+      const rr = p && ok(r) ? `${fmt(r.recordsPerSec / p.recordsPerSec, 2)}x` : '–'
+      const cpu = `${fmt(r.cpuSecPerMillion, 2)} / ${p ? fmt(p.cpuSecPerMillion, 2) : '–'}`
+      const cr = p && ok(r) && r.cpuSecPerMillion && p.cpuSecPerMillion ? `${fmt(r.cpuSecPerMillion / p.cpuSecPerMillion, 2)}x` : '–'
+      const check = r.status === 'ok' ? '' : ` (**INVALID**: ${r.reason})`
+      out.push(`| ${scenarioLabel(sc)} | ${r.client} | ${login} | ${fmtInt(r.recordsPerSec)}${check} | ${plain} | ${rr} | ${cpu} | ${cr} |`)
+    }
+  }
+  return out.join('\n')
+}
+
 const best = (rs, key, better) => rs.reduce((a, r) => (r[key] && (a === null || better(r[key], a[key])) ? r : a), null)
 
 /** One goal: "name 0.75x (≥ 1.0x) MISSED"; `value` null → "n/a (why)". */
@@ -110,6 +185,25 @@ function goal(name, value, op, bound, why) {
   if (value === null || !Number.isFinite(value)) return { text: `${name} n/a (${why})`, met: null }
   const met = op === '≥' ? value >= bound : value <= bound
   return { text: `${name} ${fmt(value, 2)}x (${op} ${bound}x) ${met ? 'met' : 'MISSED'}`, met }
+}
+
+/**
+ * The latency goals of a paced scenario (issue 15): kafka-wire's ack p50 and p99 ÷ the lowest of the
+ * other clients that kept the offered rate (each percentile its own best), ≤ 1x. kafka-wire not
+ * keeping the rate itself is a miss.
+ */
+function pacedGoals(kw, others) {
+  const kept = others.filter((r) => r.paced?.sustained && r.latency)
+  if (!kw.paced?.sustained) {
+    const text = `kept the offered ${fmtInt(kw.paced?.rate)} records/s: no, ${fmt((kw.paced?.achievedRatio ?? 0) * 100, 0)}% (95-105%) MISSED`
+    return [{ text, met: false }]
+  }
+  return ['p50', 'p99'].map((q) => {
+    const b = best(kept.filter((r) => r.latency[q] > 0), 'latency', (a, x) => a[q] < x[q])
+    const why = others.length === 0 ? 'no other client ran validly' : 'no other client kept the rate'
+    const who = b ? ` (${b.client}, ${fmt(b.latency[q])} ms; ${kw.client} ${fmt(kw.latency?.[q])} ms)` : ''
+    return goal(`ack ${q} at the offered load vs best other${who}`, b && kw.latency?.[q] !== undefined ? kw.latency[q] / b.latency[q] : null, '≤', 1, why)
+  })
 }
 
 function goalLine(sc, kw, mine, bufferMemory) {
@@ -123,12 +217,14 @@ function goalLine(sc, kw, mine, bufferMemory) {
   const pf = vs('platformatic')
   const kj = vs('kafkajs')
   const fg = vs('franz-go')
-  const parts = [
-    goal(`records/s vs fastest other${fastest ? ` (${fastest.client})` : ''}`, fastest ? kw.recordsPerSec / fastest.recordsPerSec : null, '≥', 1, 'no other client ran validly'),
-    goal('vs platformatic', pf ? kw.recordsPerSec / pf.recordsPerSec : null, '≥', 3, missing('platformatic')),
-    goal('vs kafkajs', kj ? kw.recordsPerSec / kj.recordsPerSec : null, '≥', 5, missing('kafkajs')),
-    goal('CPU per record vs franz-go', fg && kw.cpuSecPerMillion && fg.cpuSecPerMillion ? kw.cpuSecPerMillion / fg.cpuSecPerMillion : null, '≤', 1.3, fg ? 'CPU not measured' : missing('franz-go')),
-  ]
+  const parts = sc.rate
+    ? pacedGoals(kw, others)
+    : [
+        goal(`records/s vs fastest other${fastest ? ` (${fastest.client})` : ''}`, fastest ? kw.recordsPerSec / fastest.recordsPerSec : null, '≥', 1, 'no other client ran validly'),
+        goal('vs platformatic', pf ? kw.recordsPerSec / pf.recordsPerSec : null, '≥', 3, missing('platformatic')),
+        goal('vs kafkajs', kj ? kw.recordsPerSec / kj.recordsPerSec : null, '≥', 5, missing('kafkajs')),
+      ]
+  parts.push(goal('CPU per record vs franz-go', fg && kw.cpuSecPerMillion && fg.cpuSecPerMillion ? kw.cpuSecPerMillion / fg.cpuSecPerMillion : null, '≤', 1.3, fg ? 'CPU not measured' : missing('franz-go')))
   const rssBoundMb = bufferMemory === null ? null : bufferMemory / 2 ** 20 + 64
   const rss = goal(`peak RSS ${fmt(kw.maxRssMb, 0)} MiB${rssBoundMb === null ? '' : ` vs ${fmt(rssBoundMb, 0)} MiB`}`, kw.maxRssMb && rssBoundMb ? kw.maxRssMb / rssBoundMb : null, '≤', 1, rssBoundMb === null ? 'bufferMemory not given' : 'RSS not measured')
   parts.push(rss)

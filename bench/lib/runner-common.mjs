@@ -27,13 +27,41 @@ export class LatencyRecorder {
   }
 }
 
-/** p50/p99/max of a list of latencies (nearest-rank). */
+/** p50/p99/p99.9/max of a list of latencies (nearest-rank). */
 export function summarizeLatency(samples, basis) {
   if (samples.length === 0) return null
   const s = Float64Array.from(samples).sort()
   const at = (q) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]
   const r = (x) => Math.round(x * 1000) / 1000
-  return { p50: r(at(0.5)), p99: r(at(0.99)), max: r(s[s.length - 1]), count: s.length, basis }
+  return { p50: r(at(0.5)), p99: r(at(0.99)), p999: r(at(0.999)), max: r(s[s.length - 1]), count: s.length, basis }
+}
+
+/**
+ * The pacer of a paced scenario (issue 15: `rate` records/s offered): record i of a phase is due
+ * i / rate seconds after the phase's start(). The runner sends every record that is due, then
+ * awaits wait(i) until it returns null (a timer, so at least ~1 ms: records leave in bursts of
+ * about rate / 1000).
+ * `maxLagMs` is how far behind its due time a record was sent at worst (a client that blocks in
+ * send() falls behind; the harness also compares the achieved rate with the offered one).
+ */
+export class Pacer {
+  constructor(rate) {
+    this.msPerRecord = 1000 / rate
+    this.t0 = 0
+    this.maxLagMs = 0
+  }
+  start() {
+    this.t0 = performance.now()
+  }
+  /** null when record i is due now (its lag noted), else a promise resolving at its due time. */
+  wait(i) {
+    const late = performance.now() - (this.t0 + i * this.msPerRecord)
+    if (late >= 0) {
+      if (late > this.maxLagMs) this.maxLagMs = late
+      return null
+    }
+    return new Promise((resolve) => setTimeout(resolve, -late))
+  }
 }
 
 /** Prints the result line the harness parses (the last line of stdout starting with '{'). */

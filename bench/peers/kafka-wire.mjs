@@ -6,8 +6,11 @@
 // The mode is settings.sendMode (the harness sets it), or --send-mode callback|promise after the JSON.
 // Transactional scenarios (issue 14): initTransactions() once, then beginTransaction(), txnRecords
 // sends, commitTransaction() (which flushes the transaction's records first), its wall time taken.
+// Paced scenarios (settings.rate, issue 15): each record is sent at its due time i / rate (Pacer),
+// and every measured record's send-to-acknowledgement latency is taken, not 1 in 64.
+// SASL_SSL scenarios (settings.security, issue 13): ssl { ca } and sasl SCRAM-SHA-512.
 import { existsSync, readFileSync } from 'node:fs'
-import { emitResult, fail, LatencyRecorder, LATENCY_SAMPLE_EVERY, readSettings, summarizeLatency, watchdog } from '../lib/runner-common.mjs'
+import { emitResult, fail, LatencyRecorder, LATENCY_SAMPLE_EVERY, Pacer, readSettings, summarizeLatency, watchdog } from '../lib/runner-common.mjs'
 
 const dist = new URL('../../dist/index.js', import.meta.url)
 
@@ -33,6 +36,7 @@ async function main() {
     maxInFlightRequestsPerConnection: s.maxInFlight,
     enableIdempotence: s.idempotence,
     bufferMemory: s.bufferMemory,
+    ...(s.security ? securityOptions(s.security) : {}),
     ...(s.transactional ? { transactionalId: s.transactionalId, transactionTimeoutMs: s.transactionTimeoutMs } : {}),
   })
   const txnRecords = s.transactional ? s.txnRecords : 0
@@ -42,7 +46,9 @@ async function main() {
     phase = 'initTransactions'
     await producer.initTransactions()
   }
-  const lat = new LatencyRecorder(`1 in ${LATENCY_SAMPLE_EVERY} records${mode === 'promise' ? ' (promise settled)' : ''}`)
+  const paced = s.rate ? new Pacer(s.rate) : null
+  const every = paced ? 1 : LATENCY_SAMPLE_EVERY
+  const lat = new LatencyRecorder(`${paced ? `every record, paced at ${s.rate} records/s` : `1 in ${LATENCY_SAMPLE_EVERY} records`}${mode === 'promise' ? ' (promise settled)' : ''}`)
   // Records handed over but not yet acknowledged are bounded by the same buffer size every client
   // gets (buffer.memory), so the loop cannot queue the whole run in memory; past the producer's own
   // limit its send() takes the blocking path, as the Java client's send() would block.
@@ -74,13 +80,19 @@ async function main() {
   }
   const run = async (total, measure) => {
     phase = measure ? 'measured sends' : 'warm-up sends'
+    if (paced) {
+      paced.start()
+      if (measure) paced.maxLagMs = 0 // the warm-up's lag (JIT, first connections) is not reported
+    }
     for (let i = 0; i < total; i++) {
+      // a timer may fire a fraction of a millisecond early: wait again until the record is due
+      for (let due = paced?.wait(i) ?? null; due !== null; due = paced.wait(i)) await due
       if (outstanding >= window) await new Promise((r) => (wake = r))
       if (firstError !== null) throw firstError
       if (txnRecords > 0 && inTxn === 0) producer.beginTransaction()
       const value = pool[next % pool.length]
       outstanding++
-      const sample = measure && next % LATENCY_SAMPLE_EVERY === 0
+      const sample = measure && next % every === 0
       if (mode === 'promise') {
         // one promise per record, as user code that catches failures has (then(ok, fail) = catch + count)
         if (sample) {
@@ -126,10 +138,19 @@ async function main() {
     elapsedMs,
     latency: lat.summary(),
     notes: mode === 'promise' ? 'send(record) per record, promise failures caught, flush() at the end' : 'send(record, callback) per record',
+    ...(paced ? { paced: { rate: s.rate, maxLagMs: Math.round(paced.maxLagMs * 1000) / 1000, basis: 'each record sent at its due time i / rate (timer, >= 1 ms): send() call to acknowledgement' } } : {}),
     ...(s.transactional
       ? { txn: { transactions, txnRecords, commitLatency: summarizeLatency(commits, 'every measured commitTransaction() (wall time, its flush included)'), commitTotalMs: commits.reduce((a, b) => a + b, 0) } }
       : {}),
   })
+}
+
+/** kafka-wire's ssl and sasl options for the harness's SASL_SSL settings. */
+function securityOptions(sec) {
+  const mechanisms = { 'SCRAM-SHA-512': 'scram-sha-512', 'SCRAM-SHA-256': 'scram-sha-256', PLAIN: 'plain' }
+  const mechanism = mechanisms[sec.mechanism]
+  if (sec.protocol !== 'SASL_SSL' || mechanism === undefined) throw new Error(`security ${sec.protocol} ${sec.mechanism} is not supported by this runner`)
+  return { ssl: { ca: readFileSync(sec.caPath) }, sasl: { mechanism, username: sec.username, password: sec.password } }
 }
 
 main().catch(fail)

@@ -1,4 +1,5 @@
 // KafkaJS 2.2.4 runner: batching by sendBatch of N records, as its users do (KafkaJS has no linger).
+import { readFileSync } from 'node:fs'
 import kafkajs from 'kafkajs'
 import { driveBatches, emitResult, fail, LatencyRecorder, pkgVersion, readSettings, watchdog } from '../lib/runner-common.mjs'
 
@@ -19,7 +20,7 @@ async function main() {
       decompress: async (buffer) => lz4.decompressFrame(buffer),
     })
   }
-  const kafka = new Kafka({ clientId: 'bench-kafkajs', brokers: s.bootstrap.split(','), logLevel: logLevel.NOTHING })
+  const kafka = new Kafka({ clientId: 'bench-kafkajs', brokers: s.bootstrap.split(','), logLevel: logLevel.NOTHING, ...(s.security ? securityOptions(s.security) : {}) })
   const producer = kafka.producer({
     idempotent: s.idempotence,
     maxInFlightRequests: s.maxInFlight,
@@ -44,6 +45,14 @@ async function main() {
     latency: lat.summary(),
     notes: `producer.send of ${recordsPerCall} records per call, ${s.maxInFlight} calls outstanding`,
   })
+}
+
+/** KafkaJS's ssl and sasl options for the harness's SASL_SSL settings (issue 13). */
+function securityOptions(sec) {
+  const mechanisms = { 'SCRAM-SHA-512': 'scram-sha-512', 'SCRAM-SHA-256': 'scram-sha-256', PLAIN: 'plain' }
+  const mechanism = mechanisms[sec.mechanism]
+  if (sec.protocol !== 'SASL_SSL' || mechanism === undefined) throw new Error(`security ${sec.protocol} ${sec.mechanism} is not supported by this runner`)
+  return { ssl: { ca: [readFileSync(sec.caPath, 'utf8')] }, sasl: { mechanism, username: sec.username, password: sec.password } }
 }
 
 main().catch(fail)

@@ -22,6 +22,7 @@ async function main() {
       'enable.idempotence': s.idempotence,
       'queue.buffering.max.messages': 1_000_000,
       'queue.buffering.max.kbytes': Math.floor(s.bufferMemory / 1024),
+      ...(s.security ? librdkafkaSecurity(s.security) : {}),
     },
     { 'request.required.acks': s.acks === 'all' ? -1 : Number(s.acks) },
   )
@@ -74,6 +75,12 @@ async function main() {
     elapsedMs,
     latency: lat.summary(),
   })
+}
+
+/** librdkafka's properties for the harness's SASL_SSL settings (PLAIN: see saslWhy in clients.mjs). */
+function librdkafkaSecurity(sec) {
+  if (sec.protocol !== 'SASL_SSL') throw new Error(`security ${sec.protocol} is not supported by this runner`)
+  return { 'security.protocol': 'sasl_ssl', 'sasl.mechanisms': sec.mechanism, 'sasl.username': sec.username, 'sasl.password': sec.password, 'ssl.ca.location': sec.caPath }
 }
 
 main().catch(fail)

@@ -1,4 +1,5 @@
 // @platformatic/kafka runner: it has no linger either; the caller batches with send({ messages }).
+import { readFileSync } from 'node:fs'
 import { Producer, ProduceAcks } from '@platformatic/kafka'
 import { driveBatches, emitResult, fail, LatencyRecorder, pkgVersion, readSettings, watchdog } from '../lib/runner-common.mjs'
 
@@ -14,6 +15,7 @@ async function main() {
     idempotent: s.idempotence,
     maxInflights: s.maxInFlight,
     autocreateTopics: false,
+    ...(s.security ? securityOptions(s.security) : {}),
   })
   const lat = new LatencyRecorder('per send call')
   const { elapsedMs, recordsPerCall } = await driveBatches(
@@ -32,6 +34,12 @@ async function main() {
     // its constructor forces maxInflights 1 (and acks all) when idempotent
     notes: `send of ${recordsPerCall} records per call, ${s.maxInFlight} calls outstanding; Node ${process.version}${s.idempotence ? '; idempotent: the client forces maxInflights 1' : ''}`,
   })
+}
+
+/** @platformatic/kafka's tls and sasl options for the harness's SASL_SSL settings (issue 13). */
+function securityOptions(sec) {
+  if (sec.protocol !== 'SASL_SSL' || !['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'].includes(sec.mechanism)) throw new Error(`security ${sec.protocol} ${sec.mechanism} is not supported by this runner`)
+  return { tls: { ca: readFileSync(sec.caPath, 'utf8') }, sasl: { mechanism: sec.mechanism, username: sec.username, password: sec.password } }
 }
 
 main().catch(fail)

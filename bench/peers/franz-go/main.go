@@ -5,6 +5,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,6 +17,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
 type settings struct {
@@ -37,6 +42,46 @@ type settings struct {
 	TxnRecords           int    `json:"txnRecords"`
 	TransactionalID      string `json:"transactionalId"`
 	TransactionTimeoutMs int    `json:"transactionTimeoutMs"`
+	// paced scenarios (issue 15): records/s offered, 0 = as fast as possible
+	Rate float64 `json:"rate"`
+	// SASL_SSL scenarios (issue 13), else nil
+	Security *security `json:"security"`
+}
+
+type security struct {
+	Protocol  string `json:"protocol"`
+	CaPath    string `json:"caPath"`
+	Mechanism string `json:"mechanism"`
+	Username  string `json:"username"`
+	Password  string `json:"password"`
+}
+
+// securityOpts maps the harness's SASL_SSL settings onto kgo: TLS with the test CA (kgo sets the
+// server name to the dialed host, so the broker certificate's IP SAN is checked) and SASL.
+func securityOpts(sec *security) ([]kgo.Opt, error) {
+	if sec.Protocol != "SASL_SSL" {
+		return nil, fmt.Errorf("security protocol %q is not supported by this runner", sec.Protocol)
+	}
+	pem, err := os.ReadFile(sec.CaPath)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no certificate in %s", sec.CaPath)
+	}
+	var m sasl.Mechanism
+	switch sec.Mechanism {
+	case "SCRAM-SHA-512":
+		m = scram.Auth{User: sec.Username, Pass: sec.Password}.AsSha512Mechanism()
+	case "SCRAM-SHA-256":
+		m = scram.Auth{User: sec.Username, Pass: sec.Password}.AsSha256Mechanism()
+	case "PLAIN":
+		m = plain.Auth{User: sec.Username, Pass: sec.Password}.AsMechanism()
+	default:
+		return nil, fmt.Errorf("SASL mechanism %q is not supported by this runner", sec.Mechanism)
+	}
+	return []kgo.Opt{kgo.DialTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), kgo.SASL(m)}, nil
 }
 
 // sampleEvery matches LATENCY_SAMPLE_EVERY in bench/lib/runner-common.mjs.
@@ -71,6 +116,13 @@ func main() {
 		// The same client-side buffer bound every runner gets (the Java client's buffer.memory).
 		kgo.MaxBufferedBytes(s.BufferMemory),
 		kgo.MaxBufferedRecords(1 << 30),
+	}
+	if s.Security != nil {
+		sec, err := securityOpts(s.Security)
+		if err != nil {
+			fail(err)
+		}
+		opts = append(opts, sec...)
 	}
 	if s.Acks == "all" {
 		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
@@ -112,7 +164,15 @@ func main() {
 
 	var firstErr atomic.Value
 	var mu sync.Mutex
-	lat := make([]float64, 0, s.Records/sampleEvery+1)
+	// Paced scenarios: record i of a phase is due i/rate s after the phase starts; the runner sends
+	// every record that is due, else sleeps until the next one is (at least 1 ms, as a Node timer),
+	// and takes every measured record's latency, not 1 in 64.
+	every := sampleEvery
+	if s.Rate > 0 {
+		every = 1
+	}
+	lat := make([]float64, 0, s.Records/every+1)
+	maxLag := time.Duration(0)
 	next := 0
 	onAck := func(_ *kgo.Record, err error) {
 		if err != nil {
@@ -142,14 +202,34 @@ func main() {
 		inTxn = 0
 	}
 	run := func(total int, measure bool) {
+		t0 := time.Now()
+		if measure {
+			maxLag = 0 // the warm-up's lag (first connections) is not reported
+		}
 		for i := 0; i < total; i++ {
+			if s.Rate > 0 {
+				due := t0.Add(time.Duration(float64(i) * 1e9 / s.Rate))
+				for {
+					d := time.Until(due)
+					if d <= 0 {
+						if -d > maxLag {
+							maxLag = -d
+						}
+						break
+					}
+					if d < time.Millisecond {
+						d = time.Millisecond
+					}
+					time.Sleep(d)
+				}
+			}
 			if s.Transactional && inTxn == 0 {
 				if err := cl.BeginTransaction(); err != nil {
 					fail(fmt.Errorf("BeginTransaction: %w", err))
 				}
 			}
 			r := &kgo.Record{Value: pool[next%len(pool)]}
-			if measure && next%sampleEvery == 0 {
+			if measure && next%every == 0 {
 				t0 := time.Now()
 				cl.Produce(ctx, r, func(r *kgo.Record, err error) {
 					d := float64(time.Since(t0).Nanoseconds()) / 1e6
@@ -192,6 +272,14 @@ func main() {
 		"latency":       summarize(lat, fmt.Sprintf("1 in %d records", sampleEvery)),
 		"notes":         notes,
 	}
+	if s.Rate > 0 {
+		result["latency"] = summarize(lat, fmt.Sprintf("every record, paced at %g records/s", s.Rate))
+		result["paced"] = map[string]any{
+			"rate":     s.Rate,
+			"maxLagMs": float64(maxLag.Microseconds()) / 1000,
+			"basis":    "each record sent at its due time i / rate (sleep, >= 1 ms): Produce call to its promise",
+		}
+	}
 	if s.Transactional {
 		total := 0.0
 		for _, c := range commits {
@@ -208,7 +296,7 @@ func main() {
 	fmt.Println(string(out))
 }
 
-// summarize gives p50/p99/max (nearest rank, as summarizeLatency in bench/lib/runner-common.mjs), or nil.
+// summarize gives p50/p99/p99.9/max (nearest rank, as summarizeLatency in bench/lib/runner-common.mjs), or nil.
 func summarize(lat []float64, basis string) any {
 	if len(lat) == 0 {
 		return nil
@@ -224,5 +312,5 @@ func summarize(lat []float64, basis string) any {
 		}
 		return lat[i]
 	}
-	return map[string]any{"p50": at(0.5), "p99": at(0.99), "max": lat[len(lat)-1], "count": len(lat), "basis": basis}
+	return map[string]any{"p50": at(0.5), "p99": at(0.99), "p999": at(0.999), "max": lat[len(lat)-1], "count": len(lat), "basis": basis}
 }
