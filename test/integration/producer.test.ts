@@ -320,8 +320,8 @@ describe('connect(), partitionsFor() and sendBatch() against the real broker (is
     const p = new Producer({ bootstrapServers: brokers, compressionType: 'gzip', logger: quiet })
     await p.sendBatch(Array.from({ length: 200 }, (_, i) => ({ topic, value: `value-${i % 3}`.repeat(20) })))
     const m = p.metrics()
+    const leader = (await p.partitionsFor(topic))[0]?.leader
     await p.close()
-    const [leader] = await new Producer({ bootstrapServers: brokers, logger: quiet }).partitionsFor(topic).then((x) => x.map((y) => y.leader))
     const node = m.nodes[String(leader)]
     expect(node?.['request-total']).toBeGreaterThan(0)
     expect(node?.['outgoing-byte-total']).toBeGreaterThan(0)
