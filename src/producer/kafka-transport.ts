@@ -38,6 +38,8 @@ export class KafkaTransport implements ProducerTransport {
   /** KIP-516 topic ids from Metadata v10+, for Produce v13. */
   private readonly topicIds = new Map<string, string>()
   private readonly topicNames = new Map<string, string>()
+  /** Per connection: its `bytesReceived` at the last Produce response (for the per-broker incoming bytes). */
+  private readonly receivedSeen = new WeakMap<Connection, number>()
 
   /** @param trace called with every frame sent and received (the CLI's `--dump`); omit it on the hot path */
   constructor(
@@ -117,7 +119,11 @@ export class KafkaTransport implements ProducerTransport {
       return null
     }
     const res = await faultOfConnection(conn, 'Produce', conn.send(ProduceApi, request, opts))
+    const received = conn.bytesReceived
+    const receivedBytes = received - (this.receivedSeen.get(conn) ?? 0)
+    this.receivedSeen.set(conn, received)
     return {
+      receivedBytes,
       throttleTimeMs: res.throttleTimeMs,
       nodeEndpoints: res.nodeEndpoints.map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port, advertisedBy: conn.broker })),
       topics: res.responses.map((t) => ({

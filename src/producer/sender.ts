@@ -331,10 +331,9 @@ export class Sender {
     const now = Date.now()
     const latency = now - req.sentMs
     d.metrics.requestLatency.record(latency)
-    // Response bytes are not seen at this layer: counted as 0 (node incoming-byte figures stay 0).
     if (res !== null) {
       d.metrics.throttleTime.record(res.throttleTimeMs)
-      d.metrics.recordNodeResponse(req.nodeId, 0, latency)
+      d.metrics.recordNodeResponse(req.nodeId, res.receivedBytes ?? 0, latency)
     }
     if (channels.responseReceived.hasSubscribers) channels.responseReceived.publish({ nodeId: req.nodeId, latencyMs: latency, throttleTimeMs: res?.throttleTimeMs ?? 0, error: null })
     if (res === null) {

@@ -82,6 +82,11 @@ export interface ProduceResult {
   topics: Array<{ topic: string; partitions: PartitionResult[] }>
   /** KIP-951 endpoints of leaders named in `currentLeader`. */
   nodeEndpoints: BrokerAddress[]
+  /**
+   * Bytes the connection received since the previous Produce response it delivered, this one
+   * included (every frame, as Java's Selector `bytes-received`); absent when not measured.
+   */
+  receivedBytes?: number
 }
 
 /** An InitProducerId response, reduced. */

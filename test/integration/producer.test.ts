@@ -314,6 +314,23 @@ describe('connect(), partitionsFor() and sendBatch() against the real broker (is
     expect(parts.every((x) => x.topic === topic && x.leaderEpoch >= 0)).toBe(true)
   })
 
+  it('metrics() per broker and per topic after real sends: requests, bytes out and in, compression ratio', async () => {
+    const topic = `kw-metrics-${Date.now()}`
+    await createTopic(brokers, topic, 1)
+    const p = new Producer({ bootstrapServers: brokers, compressionType: 'gzip', logger: quiet })
+    await p.sendBatch(Array.from({ length: 200 }, (_, i) => ({ topic, value: `value-${i % 3}`.repeat(20) })))
+    const m = p.metrics()
+    const leader = (await p.partitionsFor(topic))[0]?.leader
+    await p.close()
+    const node = m.nodes[String(leader)]
+    expect(node?.['request-total']).toBeGreaterThan(0)
+    expect(node?.['outgoing-byte-total']).toBeGreaterThan(0)
+    // Every Produce response frame (and the connection's earlier frames) counted in.
+    expect(node?.['incoming-byte-total']).toBeGreaterThan((node?.['response-total'] ?? 0) * 40)
+    expect(m.topics[topic]?.['record-send-total']).toBe(200)
+    expect(m['compression-rate-avg']).toBeLessThan(0.5)
+  })
+
   it('sendBatch() resolves with every record’s metadata in order; one bad record rejects with SendBatchError naming each outcome, the good ones written', async () => {
     const topic = `kw-send-batch-${Date.now()}`
     await createTopic(brokers, topic, 2)
