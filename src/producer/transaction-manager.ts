@@ -8,7 +8,7 @@ import { brokerError, ClusterAuthorizationFailedError } from '../protocol/author
 import { NetworkError } from '../network/errors.js'
 import type { PartitionQueue } from './accumulator.js'
 import { backoffMs } from '../network/backoff.js'
-import { ProducerClosedError, ProducerFencedError, TimeoutError, TransactionAbortableError, TransactionAbortedError, TransactionStateError } from './errors.js'
+import { KafkaWireError, ProducerClosedError, ProducerFencedError, TimeoutError, TransactionAbortableError, TransactionAbortedError, TransactionStateError } from './errors.js'
 import type { IdempotenceManager } from './idempotence.js'
 import type { ProducerLogger } from './logger.js'
 import type { ProducerBatch } from './producer-batch.js'
@@ -378,7 +378,7 @@ export class TransactionManager {
   private start(name: string, body: () => Promise<void>): Promise<void> {
     const done = body().then(
       (): Done => ({ ok: true }),
-      (error: unknown): Done => ({ ok: false, error: error instanceof Error ? error : new Error(String(error)) }),
+      (error: unknown): Done => ({ ok: false, error: error instanceof Error ? error : new KafkaWireError(String(error)) }),
     )
     const op: Operation = { name, done, seen: false }
     this.operation = op
@@ -487,7 +487,7 @@ export class TransactionManager {
       this.stateValue = 'ready'
       this.d.logger.debug(`${what} done`, { transactionalId: this.d.transactionalId })
     } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err))
+      const e = err instanceof Error ? err : new KafkaWireError(String(err))
       // A timeout leaves the state as it is (committing/aborting): calling again resumes. So does a
       // failed abort: the transaction is still open at the coordinator.
       if (e instanceof TimeoutError || e instanceof ProducerClosedError || !commit) throw this.fatal ?? e
@@ -534,7 +534,7 @@ export class TransactionManager {
           await this.addPartitionsNow(batch, Date.now() + this.d.maxBlockMs)
         } catch (err) {
           if (serial !== this.serial) return
-          const e = err instanceof Error ? err : new Error(String(err))
+          const e = err instanceof Error ? err : new KafkaWireError(String(err))
           if (this.fatal === null) this.toAbortable(e)
           return
         }
