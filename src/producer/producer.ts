@@ -1,4 +1,5 @@
 /** The public `Producer`: send, flush and close, wiring preparation, accumulator, metadata and sender. */
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import { RecordAccumulator, type AppendResult, type PartitionQueue } from './accumulator.js'
 import { BufferPool } from './buffer-pool.js'
 import { resolveConfig, type ProducerOptions, type ResolvedConfig } from './config.js'
@@ -251,7 +252,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     // One boolean when nobody traces: the traced path allocates its context and wrappers only then.
     if (sendTracing.hasSubscribers) return this.tracedSend(record, callback)
     if (callback !== undefined) {
-      if (typeof callback !== 'function') throw new TypeError('send(record, callback): callback must be a function')
+      if (typeof callback !== 'function') throw new InvalidArgumentError('send(record, callback): callback must be a function')
       this.doSend(record, callback, null, null)
       return
     }
@@ -274,7 +275,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
    * metadata) or failed (its error). Records of one partition keep their order.
    */
   sendBatch(records: ReadonlyArray<ProducerRecord<K, V>>): Promise<RecordMetadata[]> {
-    if (!Array.isArray(records)) return Promise.reject(new TypeError('sendBatch(records): expected an array of records'))
+    if (!Array.isArray(records)) return Promise.reject(new InvalidArgumentError('sendBatch(records): expected an array of records'))
     const n = records.length
     if (n === 0) return Promise.resolve([])
     return new Promise((resolve, reject) => {
@@ -326,7 +327,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
    * asks the broker (which may auto-create the topic) when unknown, waiting up to `maxBlockMs`.
    */
   async partitionsFor(topic: string): Promise<PartitionInfo[]> {
-    if (typeof topic !== 'string' || topic === '') throw new TypeError('partitionsFor(topic): expected a non-empty topic name')
+    if (typeof topic !== 'string' || topic === '') throw new InvalidArgumentError('partitionsFor(topic): expected a non-empty topic name')
     if (this.state !== 'open') throw new ProducerClosedError('partitionsFor(): the producer is closed or closing')
     const t = this.metadata.get(topic) ?? (await this.metadata.waitFor(topic))
     const out: PartitionInfo[] = []
@@ -352,7 +353,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     sendTracing.start.publish(ctx)
     try {
       if (callback !== undefined) {
-        if (typeof callback !== 'function') throw new TypeError('send(record, callback): callback must be a function')
+        if (typeof callback !== 'function') throw new InvalidArgumentError('send(record, callback): callback must be a function')
         this.doSend(record, (err, md) => settle(err, md, () => callback(err, md)), null, null)
         return
       }
@@ -648,7 +649,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closePromise !== null) return this.closePromise
     const timeoutMs = options.timeoutMs
-    if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 0)) throw new TypeError(`close({ timeoutMs }): expected a non-negative integer, got ${String(timeoutMs)}`)
+    if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 0)) throw new InvalidArgumentError(`close({ timeoutMs }): expected a non-negative integer, got ${String(timeoutMs)}`)
     this.state = 'closing'
     this.sender.closing = true
     this.closePromise = this.doClose(timeoutMs)

@@ -1,4 +1,5 @@
 /** Key and value serializers: the built-in ones and the type of a custom one. */
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import type { HeaderPair } from './transport.js'
 
 /**
@@ -38,7 +39,7 @@ export const stringSerializer: Serializer<unknown> = (data) => (data === null ||
 /** Buffers and Uint8Arrays as they are (Java `ByteArraySerializer`). */
 export const bytesSerializer: Serializer<unknown> = (data) => {
   const b = toBytes(data)
-  if (b === undefined) throw new TypeError(`bytes serializer: expected Buffer, Uint8Array, string or null, got ${typeof data}`)
+  if (b === undefined) throw new InvalidArgumentError(`bytes serializer: expected Buffer, Uint8Array, string or null, got ${typeof data}`)
   return b
 }
 
