@@ -609,7 +609,8 @@ export class TransactionManager {
       if (node < 0) node = await this.findCoordinator('group', groupId)
       const res = await send(node)
       const c = worstCode(res.map((r) => r.errorCode))
-      if (FIND_AGAIN.has(c)) node = -1
+      // Java TxnOffsetCommitHandler also looks the group coordinator up again after REQUEST_TIMED_OUT.
+      if (FIND_AGAIN.has(c) || c === E.REQUEST_TIMED_OUT) node = -1
       return { res, code: c }
     }, () => (node = -1))
   }

@@ -219,6 +219,15 @@ describe('transactional producer: review findings against Java TransactionManage
     expect(t.calls.at(-1)).toMatchObject({ api: 'EndTxn', detail: { commit: false } })
   })
 
+  it('TxnOffsetCommit answered REQUEST_TIMED_OUT finds the group coordinator again before retrying (Java TxnOffsetCommitHandler)', async () => {
+    const { t, p } = setup(2, { retryBackoffMs: 1, retryBackoffMaxMs: 1 })
+    t.script.TxnOffsetCommit.push(code('REQUEST_TIMED_OUT'))
+    await p.initTransactions()
+    p.beginTransaction()
+    await p.sendOffsetsToTransaction([{ topic: 's', partition: 0, offset: 1 }], { groupId: 'g' })
+    expect(t.apis().slice(2)).toEqual(['FindCoordinator', 'TxnOffsetCommit', 'FindCoordinator', 'TxnOffsetCommit'])
+  })
+
   it('INVALID_PRODUCER_ID_MAPPING on EndTxn is fatal (KAFKA-18019), and an unknown error code is fatal too', async () => {
     for (const c of [code('INVALID_PRODUCER_ID_MAPPING'), 9999]) {
       const { t, p } = setup(2)
