@@ -1,5 +1,5 @@
 /** The idempotent producer's sequence state machine: producer id and epoch, per-partition sequences, error decisions. */
-import { errorCodeOf, ERROR_BY_NAME, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
+import { errorCodeOf, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
 import { DeliveryOutcomeUnknownError, ProducerFencedError } from './errors.js'
 import { ClusterAuthorizationFailedError } from '../protocol/authorization-errors.js'
 import type { ProducerBatch } from './producer-batch.js'

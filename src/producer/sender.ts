@@ -1,5 +1,5 @@
 /** The sender loop: ready → drain → send → complete, with retries, expiry and idempotence decisions. */
-import { errorCodeOf, ERROR_BY_NAME, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
+import { errorCodeOf, KafkaProtocolError, errorInfo } from '../protocol/errors.js'
 import { brokerError } from '../protocol/authorization-errors.js'
 import { NetworkError, RequestTimeoutError } from '../network/errors.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
@@ -28,7 +28,6 @@ interface InFlightRequest {
 const REQUEST_TIMED_OUT = errorCodeOf('REQUEST_TIMED_OUT')
 const NETWORK_EXCEPTION = errorCodeOf('NETWORK_EXCEPTION')
 const MESSAGE_TOO_LARGE = errorCodeOf('MESSAGE_TOO_LARGE')
-
 
 
 /** Dependencies of the sender, wired by `Producer`. */

@@ -3,7 +3,7 @@
  * coordinator, the transaction's partitions and offsets, commit and abort, and which errors are
  * abortable and which fatal. Sequences and the producer id stay with `IdempotenceManager`.
  */
-import { errorCodeOf, ERROR_BY_NAME, errorInfo, KafkaProtocolError } from '../protocol/errors.js'
+import { errorCodeOf, errorInfo, KafkaProtocolError } from '../protocol/errors.js'
 import { brokerError, ClusterAuthorizationFailedError } from '../protocol/authorization-errors.js'
 import { NetworkError } from '../network/errors.js'
 import type { PartitionQueue } from './accumulator.js'
