@@ -1,11 +1,21 @@
 /**
  * A scripted transaction coordinator for the transactional producer's unit tests: it records every
- * request in order and answers from per-API scripts of error codes (default 0). It decides nothing
- * itself: each test scripts the broker answers it is about (the real broker's behaviour is covered
- * by test/integration/transactions.test.ts).
+ * request in order and answers from per-API scripts of error codes (default 0). Its only own rules
+ * are the producer epoch's, ported from apache/kafka (commit bb126f2):
+ * - InitProducerId: `TransactionMetadata.prepareIncrementProducerEpoch` (no expected epoch: current
+ *   + 1, so a new id gets 0; an expected epoch equal to the current one, or no current one: + 1; equal
+ *   to the last one: a retry, unchanged; otherwise PRODUCER_FENCED);
+ * - EndTxn: `TransactionCoordinator.endTransactionWithTV1` (strict epoch equality, else
+ *   PRODUCER_FENCED; the response carries -1/-1) and `endTransaction` for TV2 (the current epoch
+ *   bumps and is returned; epoch + 1 already stored means a retry: NONE with the stored epoch).
+ * Everything else is what the test scripts; the real broker's behaviour is covered by
+ * test/integration/transactions.test.ts.
  */
 import type { CoordinatorResult, InitProducerIdResult, TopicPartitions, TransactionTransport, TxnGroup, TxnOffset, TxnProducer } from '../../../src/producer/transport.js'
 import { FakeTransport, type SeenRequest } from './fake-transport.js'
+
+/** Kafka error code 90 (Errors.PRODUCER_FENCED). */
+const PRODUCER_FENCED = 90
 
 /** One transactional request as the fake coordinator saw it. */
 export interface TxnCall {
@@ -23,7 +33,9 @@ export class FakeTxnTransport extends FakeTransport {
   /** Scripted error codes per API, consumed one per request; 0 once empty. */
   readonly script: Record<TxnCall['api'], number[]> = { FindCoordinator: [], InitProducerId: [], AddPartitionsToTxn: [], AddOffsetsToTxn: [], TxnOffsetCommit: [], EndTxn: [] }
   producerId = 4000n
-  epoch = 0
+  /** The coordinator's stored epoch (-1: no producer yet) and the one before the last bump. */
+  epoch = -1
+  lastEpoch = -1
   /** Everything in call order: transactional calls and Produce requests. */
   readonly timeline: Array<TxnCall | { api: 'Produce'; request: SeenRequest }> = []
 
@@ -50,8 +62,14 @@ export class FakeTxnTransport extends FakeTransport {
     addBroker: () => {},
     transactionVersion: async () => this.transactionVersionLevel,
     initProducerId: async (nodeId: number, p: TxnProducer, timeoutMs: number): Promise<InitProducerIdResult> => {
-      const errorCode = this.next({ api: 'InitProducerId', nodeId, producer: p, detail: { timeoutMs } })
-      if (errorCode === 0) this.epoch = p.producerEpoch < 0 ? 0 : p.producerEpoch + 1
+      let errorCode = this.next({ api: 'InitProducerId', nodeId, producer: p, detail: { timeoutMs } })
+      if (errorCode === 0) {
+        // TransactionMetadata.prepareIncrementProducerEpoch (see the file comment).
+        if (p.producerEpoch < 0 || this.epoch < 0 || p.producerEpoch === this.epoch) {
+          this.lastEpoch = this.epoch
+          this.epoch++
+        } else if (p.producerEpoch !== this.lastEpoch) errorCode = PRODUCER_FENCED
+      }
       return { errorCode, producerId: errorCode === 0 ? this.producerId : -1n, producerEpoch: errorCode === 0 ? this.epoch : -1, throttleTimeMs: 0 }
     },
     addPartitionsToTxn: async (nodeId: number, p: TxnProducer, topics: Array<TopicPartitions<number>>) => {
@@ -64,9 +82,17 @@ export class FakeTxnTransport extends FakeTransport {
       return topics.flatMap((t) => t.partitions.map((o) => ({ topic: t.topic, partition: o.partition, errorCode })))
     },
     endTxn: async (nodeId: number, p: TxnProducer, commit: boolean, tv2: boolean) => {
-      const errorCode = this.next({ api: 'EndTxn', nodeId, producer: p, detail: { commit, tv2 } })
-      // EndTxn v5 (TV2) returns the bumped epoch for the next transaction (KIP-890); older versions -1.
-      if (errorCode === 0 && tv2) this.epoch = p.producerEpoch + 1
+      let errorCode = this.next({ api: 'EndTxn', nodeId, producer: p, detail: { commit, tv2 } })
+      if (errorCode === 0) {
+        // TransactionCoordinator.endTransactionWithTV1 / endTransaction (TV2), see the file comment.
+        const retryAfterBump = tv2 && this.epoch === p.producerEpoch + 1
+        if (p.producerEpoch !== this.epoch && !retryAfterBump) errorCode = PRODUCER_FENCED
+        else if (tv2 && !retryAfterBump) {
+          this.lastEpoch = this.epoch
+          this.epoch++
+        }
+      }
+      // EndTxn v5 (TV2) returns the epoch for the next transaction (KIP-890); older versions and errors -1.
       return { errorCode, producerId: errorCode === 0 && tv2 ? this.producerId : -1n, producerEpoch: errorCode === 0 && tv2 ? this.epoch : -1 }
     },
   }
