@@ -440,7 +440,7 @@ export class TransactionManager {
     const what = commit ? 'commitTransaction()' : 'abortTransaction()'
     try {
       await this.d.flush()
-      if (this.adding !== null) await this.adding
+      if (this.addRunning && this.adding !== null) await this.adding
       if (commit && this.stateValue !== 'committing') throw new TransactionAbortableError('cannot commit', this.lastError)
       if (this.fatal !== null) throw this.fatal
       const deadline = Date.now() + this.d.maxBlockMs

@@ -7,12 +7,12 @@ import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_KAFKA_VERSION, KafkaCluster, libsDir, parseFeatureList } from '../../src/broker/index.js'
 import { KafkaProtocolError, Producer, ProducerFencedError, TransactionAbortableError, TransactionAbortedError, TransactionStateError, type RecordMetadata } from '../../src/index.js'
 import { bootstrapServers, bootstrapServers39 } from '../support/broker.js'
 import { consumeWithKcat, type ConsumedRecord } from '../support/kcat.js'
+import { createTopics } from '../support/topics.js'
 
 const run = promisify(execFile)
 const WAIT_MS = 90_000
@@ -52,16 +52,6 @@ function producer(target: Target, transactionalId: string, extra: { transactionT
   const p = new Producer({ bootstrapServers: target.servers, transactionalId, lingerMs: 2, logger: quiet, ...extra })
   producers.push(p)
   return p
-}
-
-async function createTopic(servers: string[], topic: string, partitions: number): Promise<void> {
-  const admin = new Kafka({ clientId: 'kw-txn-admin', brokers: servers, logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true })
-  } finally {
-    await admin.disconnect()
-  }
 }
 
 /** kcat with `isolation`, repeated until at least `expected` records are visible (markers are written after commit returns). */
@@ -127,7 +117,7 @@ describe('transactional producer against real brokers', () => {
     describe(target.name, () => {
       it('6 partitions, 24 transactions of mixed size, every third aborted: read_committed sees exactly the committed records, in order', async () => {
         const topic = `kw-txn-${randomBytes(4).toString('hex')}`
-        await createTopic(target.servers, topic, 6)
+        await createTopics(target.servers, [topic], 6)
         const p = producer(target, `kw-mixed-${randomBytes(4).toString('hex')}`)
         await p.initTransactions()
         const committed: string[] = []
@@ -186,7 +176,7 @@ describe('transactional producer against real brokers', () => {
 
       it('zombie fencing: a second producer with the same transactional id fences the first; nothing the first sent after the fence is visible', async () => {
         const topic = `kw-fence-${randomBytes(4).toString('hex')}`
-        await createTopic(target.servers, topic, 1)
+        await createTopics(target.servers, [topic])
         const id = `kw-fence-${randomBytes(4).toString('hex')}`
         const first = producer(target, id)
         await first.initTransactions()
@@ -218,8 +208,8 @@ describe('transactional producer against real brokers', () => {
       it('consume-transform-produce: offsets sent with the transaction are the group offsets after commit, unchanged after abort', async () => {
         const topic = `kw-offsets-${randomBytes(4).toString('hex')}`
         const source = `${topic}-src`
-        await createTopic(target.servers, topic, 1)
-        await createTopic(target.servers, source, 1)
+        await createTopics(target.servers, [topic])
+        await createTopics(target.servers, [source])
         const group = `kw-group-${randomBytes(4).toString('hex')}`
         const p = producer(target, `kw-ctp-${randomBytes(4).toString('hex')}`)
         await p.initTransactions()
@@ -246,7 +236,7 @@ describe('transactional producer against real brokers', () => {
 
       it('a transaction open past transactionTimeoutMs is aborted by the coordinator, and the commit says so', async () => {
         const topic = `kw-timeout-${randomBytes(4).toString('hex')}`
-        await createTopic(target.servers, topic, 1)
+        await createTopics(target.servers, [topic])
         const id = `kw-timeout-${randomBytes(4).toString('hex')}`
         const p = producer(target, id, { transactionTimeoutMs: 2000 })
         await p.initTransactions()

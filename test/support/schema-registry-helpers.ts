@@ -11,16 +11,8 @@ export interface ReadRecord {
   readonly offset: string
 }
 
-/** Creates single-partition topics and waits for their leaders. */
-export async function createTopics(brokers: string[], topics: readonly string[], numPartitions = 1): Promise<void> {
-  const admin = new Kafka({ clientId: 'kw-sr-admin', brokers, logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
-  try {
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })), waitForLeaders: true })
-  } finally {
-    await admin.disconnect()
-  }
-}
+// createTopics moved to topics.ts (shared by the transaction tests); re-exported for these tests.
+export { createTopics } from './topics.js'
 
 /** Reads `expected` records from the beginning of `topics` with kafkajs, within 60 s. */
 export async function readWithKafkajs(brokers: string[], topics: readonly string[], expected: number): Promise<ReadRecord[]> {
