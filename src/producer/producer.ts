@@ -249,10 +249,10 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata>
   send(record: ProducerRecord<K, V>, callback: SendCallback): void
   send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> | void {
+    if (callback !== undefined && typeof callback !== 'function') throw new InvalidArgumentError('send(record, callback): callback must be a function')
     // One boolean when nobody traces: the traced path allocates its context and wrappers only then.
     if (sendTracing.hasSubscribers) return this.tracedSend(record, callback)
     if (callback !== undefined) {
-      if (typeof callback !== 'function') throw new InvalidArgumentError('send(record, callback): callback must be a function')
       this.doSend(record, callback, null, null)
       return
     }
@@ -353,7 +353,6 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     sendTracing.start.publish(ctx)
     try {
       if (callback !== undefined) {
-        if (typeof callback !== 'function') throw new InvalidArgumentError('send(record, callback): callback must be a function')
         this.doSend(record, (err, md) => settle(err, md, () => callback(err, md)), null, null)
         return
       }
