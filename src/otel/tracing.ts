@@ -6,7 +6,8 @@
 import type { Attributes, Context, Meter, Span, TextMapPropagator, Tracer, TracerProvider, MeterProvider } from '@opentelemetry/api'
 import type { Producer, ProducerRecord } from '../producer/producer.js'
 import type { ProducerInterceptor } from '../producer/interceptors.js'
-import type { RecordMetadata, SendCallback } from '../producer/producer-batch.js'
+import type { RecordMetadata } from '../producer/producer-batch.js'
+import { sendTracing, type SendTraceContext } from '../producer/metrics.js'
 import { formatTraceparent, withHeaders } from './traceparent.js'
 import { subscribeProducerMetrics, type ProducerInstruments } from './metrics.js'
 import { loadPeer } from '../schema-registry/peer.js'
@@ -41,16 +42,13 @@ export interface InstrumentationOptions {
   captureKey?: boolean
 }
 
+/** The handlers `instrumentProducer` puts on the send TracingChannel. */
+type SendTraceHandlers = Parameters<typeof sendTracing.subscribe>[0]
+
 /** Undoes {@link instrumentProducer}. */
 export interface ProducerInstrumentation {
-  /** Restores the producer's own `send` and unsubscribes from its channels. */
+  /** Stops tracing the producer's sends and unsubscribes from its channels. */
   restore(): void
-}
-
-function byteSize(v: unknown): number | undefined {
-  if (typeof v === 'string') return Buffer.byteLength(v, 'utf8')
-  if (v instanceof Uint8Array) return v.byteLength
-  return undefined
 }
 
 function errorType(err: Error): string {
@@ -69,13 +67,11 @@ function startAttributes(record: ProducerRecord<unknown, unknown>, clientId: str
   if (clientId !== undefined) attrs['messaging.client.id'] = clientId
   if (captureKey && typeof record.key === 'string') attrs['messaging.kafka.message.key'] = record.key
   if (record.value === null) attrs['messaging.kafka.message.tombstone'] = true
-  const size = byteSize(record.value)
-  if (size !== undefined) attrs['messaging.message.body.size'] = size
   if (record.partition !== undefined) attrs['messaging.destination.partition.id'] = String(record.partition)
   return attrs
 }
 
-function endOk(span: Span, md: RecordMetadata, startMs: number, instruments: ProducerInstruments | undefined, base: Attributes): void {
+function endOk(span: Span, md: Pick<RecordMetadata, 'partition' | 'offset'>, startMs: number, instruments: ProducerInstruments | undefined, base: Attributes): void {
   span.setAttribute('messaging.destination.partition.id', String(md.partition))
   span.setAttribute('messaging.kafka.destination.partition', md.partition)
   if (md.offset >= 0) span.setAttribute('messaging.kafka.offset', md.offset)
@@ -92,11 +88,23 @@ function endError(span: Span, err: Error, startMs: number, instruments: Producer
   instruments?.sent(base, type, (Date.now() - startMs) / 1000)
 }
 
+function ignore(): void {}
+
+/** What a traced send keeps between its `start` and `asyncStart` events. */
+interface SendSpan {
+  readonly span: Span
+  readonly startMs: number
+  readonly base: Attributes
+}
+
 /**
- * Wraps `producer.send` so every send gets a PRODUCER span named `send <topic>` whose parent is
- * the context active at the call, and (by default) a `traceparent` header carrying it. The span
- * ends with partition and offset when the record is acknowledged, or with the error. Also records
- * metrics from the producer's diagnostics channels. Returns a handle to undo it.
+ * Follows `producer`'s sends on the `kafka-wire:producer:send` TracingChannel (it does not replace
+ * `send`, so `send()` and `sendBatch()` are both traced): every record gets a PRODUCER span named
+ * `send <topic>` whose parent is the context active at the call, and (by default) a `traceparent`
+ * header carrying it, written into a copy of the record (the caller's object is not touched). The
+ * span ends with partition, offset and the serialized value size when the record is acknowledged, or
+ * with the error, before the caller's callback or promise sees the outcome. Also records metrics from
+ * the producer's diagnostics channels. Returns a handle to undo it.
  */
 export function instrumentProducer<K, V>(producer: Producer<K, V>, options: InstrumentationOptions = {}): ProducerInstrumentation {
   const tracer: Tracer = (options.tracerProvider ?? api.trace.getTracerProvider()).getTracer(INSTRUMENTATION_NAME)
@@ -106,10 +114,10 @@ export function instrumentProducer<K, V>(producer: Producer<K, V>, options: Inst
   const captureKey = options.captureKey ?? true
   const propagate = options.propagate ?? true
   const propagator = options.propagator
-  const original = producer.send
-  const bound = original.bind(producer) as (record: ProducerRecord<K, V>, callback?: SendCallback) => Promise<RecordMetadata> | void
+  // Keyed by the send's trace context: an entry lives exactly as long as its send.
+  const spans = new WeakMap<SendTraceContext, SendSpan>()
 
-  const inject = (record: ProducerRecord<K, V>, ctx: Context, span: Span): ProducerRecord<K, V> => {
+  const inject = (record: ProducerRecord<unknown, unknown>, ctx: Context, span: Span): ProducerRecord<unknown, unknown> => {
     if (!propagate) return record
     const carrier: Record<string, string> = {}
     if (propagator !== undefined) propagator.inject(ctx, carrier, api.defaultTextMapSetter)
@@ -123,38 +131,37 @@ export function instrumentProducer<K, V>(producer: Producer<K, V>, options: Inst
     return { ...record, headers: withHeaders(record.headers, carrier) }
   }
 
-  function send(record: ProducerRecord<K, V>): Promise<RecordMetadata>
-  function send(record: ProducerRecord<K, V>, callback: SendCallback): void
-  function send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> | void {
-    if (record === null || typeof record !== 'object' || typeof record.topic !== 'string') return callback === undefined ? bound(record) : bound(record, callback)
-    const startMs = Date.now()
-    const parent = api.context.active()
-    const attrs = startAttributes(record, clientId, captureKey)
-    const span = tracer.startSpan(`send ${record.topic}`, { kind: api.SpanKind.PRODUCER, attributes: attrs }, parent)
-    const ctx = api.trace.setSpan(parent, span)
-    const base: Attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic, 'messaging.operation.name': 'send' }
-    const traced = inject(record, ctx, span)
-    if (callback !== undefined) {
-      bound(traced, (err, md) => {
-        if (err !== null) endError(span, err, startMs, metrics, base)
-        else if (md !== null) endOk(span, md, startMs, metrics, base)
-        else span.end()
-        callback(err, md)
-      })
-      return
-    }
-    const p = bound(traced) as Promise<RecordMetadata>
-    p.then(
-      (md) => endOk(span, md, startMs, metrics, base),
-      (err: unknown) => endError(span, err instanceof Error ? err : new Error(String(err)), startMs, metrics, base),
-    )
-    return p
+  const handlers: SendTraceHandlers = {
+    // Runs inside send(), in the caller's async context: the active span there is the parent.
+    start(trace) {
+      if (trace.producer !== producer) return
+      const record = trace.record as ProducerRecord<unknown, unknown> | null
+      // Not a record: send() rejects it with its own error, and there is nothing to name a span after.
+      if (record === null || typeof record !== 'object' || typeof record.topic !== 'string') return
+      const parent = api.context.active()
+      const span = tracer.startSpan(`send ${record.topic}`, { kind: api.SpanKind.PRODUCER, attributes: startAttributes(record, clientId, captureKey) }, parent)
+      trace.record = inject(record, api.trace.setSpan(parent, span), span)
+      spans.set(trace, { span, startMs: Date.now(), base: { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic, 'messaging.operation.name': 'send' } })
+    },
+    // Before the caller's callback runs or its promise settles.
+    asyncStart(trace) {
+      const s = spans.get(trace)
+      if (s === undefined) return
+      spans.delete(trace)
+      if (trace.valueSize !== undefined && trace.valueSize >= 0) s.span.setAttribute('messaging.message.body.size', trace.valueSize)
+      if (trace.error !== undefined) endError(s.span, trace.error, s.startMs, metrics, s.base)
+      else if (trace.result !== undefined) endOk(s.span, trace.result, s.startMs, metrics, s.base)
+      else s.span.end()
+    },
+    // Node's typings want every event handled; these three have nothing to add to the span.
+    end: ignore,
+    asyncEnd: ignore,
+    error: ignore,
   }
-
-  producer.send = send
+  sendTracing.subscribe(handlers)
   return {
     restore(): void {
-      if (producer.send === send) producer.send = original
+      sendTracing.unsubscribe(handlers)
       metrics?.unsubscribe()
     },
   }

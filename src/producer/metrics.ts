@@ -28,15 +28,23 @@ export const channels = {
 
 /**
  * What the `kafka-wire:producer:send` TracingChannel events carry: `start` inside `send()` (the
- * caller's async context, before serialization: a subscriber may add `record.headers`), `end` when
- * `send()` returns, `asyncStart`/`asyncEnd` around the caller's callback or promise settlement,
- * `error` before them on failure. `result` or `error` is set by then.
+ * caller's async context, before serialization), `end` when `send()` returns, `asyncStart`/`asyncEnd`
+ * around the caller's callback or promise settlement, `error` before them on failure. `result` or
+ * `error` is set by then, and the serialized sizes once the record got through its serializers.
+ * A `start` subscriber may replace `record` (for example with a copy that has one more header, as
+ * `kafka-wire/otel` does for `traceparent`): the send uses `record` as it is when `start` returns.
  */
 export interface SendTraceContext {
-  /** The record as passed to `send()`. */
+  /** The record as passed to `send()` (or as a `start` subscriber replaced it). */
   record: { topic: string; partition?: number; key?: unknown; value: unknown; headers?: unknown }
+  /** The producer that sends it, so a subscriber can follow one producer among several. */
+  readonly producer: object
   /** The producer's `clientId`. */
-  clientId: string
+  readonly clientId: string
+  /** Bytes of the serialized key, -1 when null (Java `RecordMetadata.serializedKeySize`). Set once serialized. */
+  keySize?: number
+  /** Bytes of the serialized value, -1 when null (Java `RecordMetadata.serializedValueSize`). Set once serialized. */
+  valueSize?: number
   /** The acknowledged record's metadata (partition, offset), on success. */
   result?: { topic: string; partition: number; offset: number; timestamp: number }
   /** Why the send failed. */

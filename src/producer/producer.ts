@@ -253,7 +253,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     // One boolean when nobody traces: the traced path allocates its context and wrappers only then.
     if (sendTracing.hasSubscribers) return this.tracedSend(record, callback)
     if (callback !== undefined) {
-      this.doSend(record, callback, null, null)
+      this.doSend(record, callback, null, null, null)
       return
     }
     let resolve: ((m: RecordMetadata) => void) | null = null
@@ -264,7 +264,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     })
     // Fire-and-forget must never crash the process: mark the promise handled; awaiting still rejects.
     p.catch(noop)
-    this.doSend(record, null, resolve, reject)
+    this.doSend(record, null, resolve, reject, null)
     return p
   }
 
@@ -283,8 +283,10 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       let pending = n
       let failed = 0
       let first: Error | null = null
+      // Traced like send(): one TracingChannel context per record when someone subscribes.
+      const traced = sendTracing.hasSubscribers
       for (let i = 0; i < n; i++) {
-        this.doSend(records[i] as ProducerRecord<K, V>, (err, md) => {
+        const done: SendCallback = (err, md) => {
           if (err !== null) {
             results[i] = err
             failed++
@@ -293,7 +295,10 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
           if (--pending > 0) return
           if (first === null) resolve(results as RecordMetadata[])
           else reject(new SendBatchError<RecordMetadata>(results, failed, first))
-        }, null, null)
+        }
+        const record = records[i] as ProducerRecord<K, V>
+        if (traced) this.tracedSend(record, done)
+        else this.doSend(record, done, null, null, null)
       }
     })
   }
@@ -337,7 +342,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
 
   /** `send()` under the `kafka-wire:producer:send` TracingChannel (start/end/asyncStart/asyncEnd/error). */
   private tracedSend(record: ProducerRecord<K, V>, callback: SendCallback | undefined): Promise<RecordMetadata> | void {
-    const ctx: SendTraceContext = { record, clientId: this.config.clientId }
+    const ctx: SendTraceContext = { record, producer: this, clientId: this.config.clientId }
     const settle = (err: Error | null, md: RecordMetadata | null, then: () => void): void => {
       if (err !== null) {
         ctx.error = err
@@ -352,12 +357,14 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
     }
     sendTracing.start.publish(ctx)
     try {
+      // A start subscriber may have replaced the record (SendTraceContext): send what it left.
+      const sent = ctx.record as ProducerRecord<K, V>
       if (callback !== undefined) {
-        this.doSend(record, (err, md) => settle(err, md, () => callback(err, md)), null, null)
+        this.doSend(sent, (err, md) => settle(err, md, () => callback(err, md)), null, null, ctx)
         return
       }
       const p = new Promise<RecordMetadata>((resolve, reject) => {
-        this.doSend(record, (err, md) => settle(err, md, () => (err !== null ? reject(err) : resolve(md as RecordMetadata))), null, null)
+        this.doSend(sent, (err, md) => settle(err, md, () => (err !== null ? reject(err) : resolve(md as RecordMetadata))), null, null, ctx)
       })
       p.catch(noop)
       return p
@@ -391,16 +398,16 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
 
   // send() never throws: an internal step that throws (a bug, or an interceptor/partitioner the
   // guards below missed) rejects this record instead of escaping to the caller.
-  private doSend(input: ProducerRecord<K, V>, callback: SendCallback | null, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null): void {
+  private doSend(input: ProducerRecord<K, V>, callback: SendCallback | null, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null, trace: SendTraceContext | null): void {
     try {
-      this.trySend(input, callback, resolve, reject)
+      this.trySend(input, callback, resolve, reject, trace)
     } catch (err) {
       this.logger.error('internal error in send(); failing the record', { error: err })
       this.failEarly(err instanceof KafkaWireError ? err : new KafkaWireError(`internal error in send(): ${err instanceof Error ? err.message : String(err)}`, { cause: err }), callback, reject)
     }
   }
 
-  private trySend(input: ProducerRecord<K, V>, callback: SendCallback | null, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null): void {
+  private trySend(input: ProducerRecord<K, V>, callback: SendCallback | null, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null, trace: SendTraceContext | null): void {
     const startMs = this.clock.now()
     if (this.state !== 'open') return this.failEarly(new ProducerClosedError('cannot send: the producer is closed or closing'), callback, reject)
     const fatal = this.idempotence?.fatalError
@@ -409,7 +416,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       const refused = this.txn.sendError()
       if (refused !== null) return this.failEarly(refused, callback, reject)
     }
-    this.preparation.prepare(input, startMs, { callback, resolve, reject })
+    this.preparation.prepare(input, startMs, { callback, resolve, reject, trace })
   }
 
   /** A record left preparation (in send order): partition it and append it, or wait for metadata/memory. */

@@ -6,6 +6,7 @@
 import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from './accumulator.js'
 import { InvalidPartitionError, InvalidRecordError, ProducerClosedError, RecordTooLargeError, SerializationError, TimeoutError } from './errors.js'
 import type { Interceptors } from './interceptors.js'
+import type { SendTraceContext } from './metrics.js'
 import type { RecordMetadata, SendCallback } from './producer-batch.js'
 import { toBytes, type Serializer } from './serializers.js'
 import type { HeaderPair } from './transport.js'
@@ -37,6 +38,8 @@ export interface RecordSink {
   readonly callback: SendCallback | null
   readonly resolve: ((m: RecordMetadata) => void) | null
   readonly reject: ((e: Error) => void) | null
+  /** The send's TracingChannel context when someone traces sends (it learns the serialized sizes), else null. */
+  readonly trace: SendTraceContext | null
 }
 
 /** A record ready for partitioning and the accumulator. */
@@ -169,7 +172,7 @@ export class RecordPreparation<K, V> {
       return this.onFailed(err instanceof Error ? err : new InvalidRecordError(String(err)), sink)
     }
     if (serializerHeaders !== null) headers = serializerHeaders.length > 0 ? serializerHeaders : null
-    const base = { topic, explicitPartition, headers, timestamp, startMs, callback: sink.callback, resolve: sink.resolve, reject: sink.reject }
+    const base = { topic, explicitPartition, headers, timestamp, startMs, callback: sink.callback, resolve: sink.resolve, reject: sink.reject, trace: sink.trace }
     if (this.pending.length === 0 && !isPromise(key) && !isPromise(value)) return this.finish(base, key, value)
     this.enqueue(base, key, value)
   }
@@ -218,6 +221,12 @@ export class RecordPreparation<K, V> {
 
   private finish(base: Pending['record'], key: Buffer | null, value: Buffer | null): void {
     const size = estimateRecordSize(key, value, base.headers)
+    const trace = base.trace
+    if (trace !== null) {
+      // Java RecordMetadata's serializedKeySize / serializedValueSize: -1 for a null key or value.
+      trace.keySize = key === null ? -1 : key.length
+      trace.valueSize = value === null ? -1 : value.length
+    }
     const l = this.limits
     if (size + RECORD_BATCH_OVERHEAD > l.maxRequestSize) return this.onFailed(new RecordTooLargeError(size + RECORD_BATCH_OVERHEAD, l.maxRequestSize, 'maxRequestSize'), base)
     if (l.batchBytesFor(size) > l.bufferMemory) return this.onFailed(new RecordTooLargeError(l.batchBytesFor(size), l.bufferMemory, 'bufferMemory'), base)

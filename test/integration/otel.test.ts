@@ -140,7 +140,25 @@ describe('kafka-wire/otel with a real broker', () => {
     expect(metricSum(rm.resourceMetrics, 'messaging.client.sent.messages', (a) => a['messaging.destination.name'] === topic && a['error.type'] === 'InvalidPartitionError')).toBe(1)
   })
 
-  it('restore() puts the original send back: no spans, no traceparent', async () => {
+  it('sendBatch() is traced per record: a span each with its offset, and the caller’s records keep their headers', async () => {
+    const topic = uniqueTopic('kw-otel-batch')
+    await createTopics(brokers, [topic], 1)
+    const records = [{ topic, key: 'a', value: 'one' }, { topic, key: 'b', value: 'three' }, { topic, key: 'c', value: null }]
+    const mds = await producer.sendBatch(records)
+    const spans = exporter.getFinishedSpans().filter((s) => s.name === `send ${topic}`)
+    expect(spans.map((s) => s.attributes['messaging.kafka.offset']).sort()).toEqual(mds.map((m) => m.offset).sort())
+    const byKey = new Map(spans.map((s) => [String(s.attributes['messaging.kafka.message.key']), s]))
+    // The serialized value's size; a tombstone has none.
+    expect(byKey.get('a')?.attributes['messaging.message.body.size']).toBe(3)
+    expect(byKey.get('b')?.attributes['messaging.message.body.size']).toBe(5)
+    expect(byKey.get('c')?.attributes['messaging.message.body.size']).toBeUndefined()
+    expect(byKey.get('c')?.attributes['messaging.kafka.message.tombstone']).toBe(true)
+    expect(records.every((r) => !('headers' in r))).toBe(true)
+    const read = await readWithKafkajs(brokers, [topic], 3)
+    for (const r of read) expect(parseTraceparent(r.headers.traceparent?.toString() ?? '')?.spanId).toBe(byKey.get(r.key?.toString() ?? '')?.spanContext().spanId)
+  })
+
+  it('restore() stops tracing the producer: no spans, no traceparent', async () => {
     const topic = uniqueTopic('kw-otel-off')
     const local = new Producer<string | null, string | null>({ bootstrapServers: brokers, clientId: 'kw-otel-2', keySerializer: 'string', valueSerializer: 'string' })
     try {

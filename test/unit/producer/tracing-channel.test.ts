@@ -51,6 +51,35 @@ describe('TracingChannel kafka-wire:producer:send', () => {
     expect(headers[0]).toEqual(['traceparent=00-abc-def-01'])
   })
 
+  it('carries the producer and the serialized sizes; a start subscriber may replace the record; sendBatch is traced per record', async () => {
+    const seen: Array<{ producer: object; keySize: number | undefined; valueSize: number | undefined; offset: number | undefined }> = []
+    const handlers: Handlers = {
+      start: (ctx) => {
+        // Replace, not mutate: the caller's object must keep its own headers.
+        ctx.record = { ...ctx.record, headers: { added: 'yes' } }
+      },
+      end: () => {},
+      asyncStart: (ctx) => void seen.push({ producer: ctx.producer, keySize: ctx.keySize, valueSize: ctx.valueSize, offset: ctx.result?.offset }),
+      asyncEnd: () => {},
+      error: () => {},
+    }
+    tc.subscribe(handlers)
+    subscribed = handlers
+    const t = new FakeTransport()
+    const p = make(t, { lingerMs: 0 })
+    const mine = { topic: 't', partition: 0, key: 'k1', value: 'héllo' }
+    await p.send(mine)
+    expect(mine).toEqual({ topic: 't', partition: 0, key: 'k1', value: 'héllo' })
+    await p.sendBatch([{ topic: 't', partition: 0, value: null }, { topic: 't', partition: 0, key: 'kk', value: 'v' }])
+    expect(seen).toEqual([
+      { producer: p, keySize: 2, valueSize: 6, offset: 0 },
+      { producer: p, keySize: -1, valueSize: -1, offset: 1 },
+      { producer: p, keySize: 2, valueSize: 1, offset: 2 },
+    ])
+    const headers = t.requests.flatMap((r) => r.batches.flatMap((b) => (b.batch.records ?? []).map((rec) => rec.headers.map(([k, v]) => `${k}=${Buffer.from(v ?? new Uint8Array()).toString()}`))))
+    expect(headers).toEqual([['added=yes'], ['added=yes'], ['added=yes']])
+  })
+
   it('the retry channel reports a batch put back for a retry', async () => {
     const seen: unknown[] = []
     const onRetry = (m: unknown): void => void seen.push(m)
