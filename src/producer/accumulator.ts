@@ -2,6 +2,7 @@
 import { KafkaWireError } from '../kafka-wire-error.js'
 import type { BufferPool } from './buffer-pool.js'
 import type { PartitionSequenceState } from './idempotence.js'
+import type { TopicMetadata } from './metadata.js'
 import { ProducerBatch, type RecordMetadata, type SendCallback } from './producer-batch.js'
 import { StickyPartitionState } from './partitioner.js'
 import type { BatchFormat, HeaderPair } from './transport.js'
@@ -73,6 +74,16 @@ export interface AppendResult {
 
 // The common case, appended to an open batch: one shared result, no allocation per record.
 const APPENDED: AppendResult = Object.freeze({ batchCreated: false, batchFull: false, batch: null })
+
+/** What {@link RecordAccumulator.ready} found (Java `RecordAccumulator.ReadyCheckResult`). */
+export interface ReadyCheck {
+  /** Queues whose head batch may be sent now, grouped by the partition leader's node id. */
+  readonly byLeader: Map<number, PartitionQueue[]>
+  /** The earliest time a queue that is not ready becomes ready (linger or retry backoff); Infinity if none. */
+  readonly nextReadyMs: number
+  /** Topics with a queued batch whose partition has no known leader (the sender asks metadata for them). */
+  readonly unknownLeaderTopics: Set<string>
+}
 
 /** RecordBatch v2 header size (bytes before the first record). */
 export const RECORD_BATCH_OVERHEAD = 61
@@ -251,6 +262,50 @@ export class RecordAccumulator {
     const b = q.batches.shift()
     if (q.batches.length === 0) this.nonEmpty.delete(q)
     return b
+  }
+
+  /**
+   * When the head batch of `q` may be sent (Java `RecordAccumulator.ready`): a retry after its backoff;
+   * at once when more batches wait behind it, it is full, or `expedite` (a flush or close is waiting)
+   * or someone waits for buffer memory (Java's `exhausted`); else when its `lingerMs` ends.
+   */
+  readyAt(q: PartitionQueue, head: ProducerBatch, lingerMs: number, expedite: boolean): number {
+    if (head.attempts > 0) return head.retryAtMs
+    if (q.batches.length > 1 || head.full || expedite || this.pool.queued > 0) return 0
+    return head.createdMs + lingerMs
+  }
+
+  /**
+   * Which partitions may send now, by leader (Java `RecordAccumulator.ready`). Queues found empty
+   * leave `nonEmpty`. Whether a leader may take another request (in-flight limit, muting, sequence
+   * rules) is the sender's to decide when it drains.
+   */
+  ready(metadata: { get(topic: string): TopicMetadata | undefined }, now: number, lingerMs: number, expedite: boolean): ReadyCheck {
+    const byLeader = new Map<number, PartitionQueue[]>()
+    const unknownLeaderTopics = new Set<string>()
+    let nextReadyMs = Infinity
+    for (const q of this.nonEmpty) {
+      const head = q.batches[0]
+      if (head === undefined) {
+        this.nonEmpty.delete(q)
+        continue
+      }
+      const t = metadata.get(q.topic)
+      const leader = t !== undefined && q.partition < t.numPartitions ? (t.leaders[q.partition] as number) : -1
+      if (leader < 0) {
+        unknownLeaderTopics.add(q.topic)
+        continue
+      }
+      const at = this.readyAt(q, head, lingerMs, expedite)
+      if (at > now) {
+        nextReadyMs = Math.min(nextReadyMs, at)
+        continue
+      }
+      let list = byLeader.get(leader)
+      if (list === undefined) byLeader.set(leader, (list = []))
+      list.push(q)
+    }
+    return { byLeader, nextReadyMs, unknownLeaderTopics }
   }
 
   /**

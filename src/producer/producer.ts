@@ -232,7 +232,6 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       metadata: this.metadata,
       transport: this.transport,
       format,
-      pool: this.pool,
       idempotence: this.idempotence,
       transactions: this.txn,
       metrics: this.metricsState,

@@ -3,7 +3,6 @@ import { errorCodeOf, KafkaProtocolError, errorInfo } from '../protocol/errors.j
 import { brokerError } from '../protocol/authorization-errors.js'
 import { NetworkError, RequestTimeoutError } from '../network/errors.js'
 import type { PartitionQueue, RecordAccumulator } from './accumulator.js'
-import type { BufferPool } from './buffer-pool.js'
 import type { ResolvedConfig } from './config.js'
 import { backoffMs } from '../network/backoff.js'
 import { TimeoutError } from './errors.js'
@@ -37,7 +36,6 @@ export interface SenderDeps {
   metadata: ProducerMetadata
   transport: ProducerTransport
   format: BatchFormat
-  pool: BufferPool
   idempotence: IdempotenceManager | null
   /** The transactional producer's state machine, else null. */
   transactions: TransactionManager | null
@@ -162,32 +160,15 @@ export class Sender {
     d.metadata.maybeRefresh(now)
     nextWake = Math.min(nextWake, this.expire(now))
 
-    const ready = new Map<number, PartitionQueue[]>()
-    for (const q of d.accumulator.nonEmpty) {
-      const head = q.batches[0]
-      if (head === undefined) {
-        d.accumulator.nonEmpty.delete(q)
-        continue
-      }
-      const t = d.metadata.get(q.topic)
-      const leader = t !== undefined && q.partition < t.numPartitions ? (t.leaders[q.partition] as number) : -1
-      if (leader < 0) {
-        if (t === undefined) d.metadata.want(q.topic)
-        d.metadata.requestUpdate()
-        nextWake = Math.min(nextWake, now + d.config.retryBackoffMs)
-        continue
-      }
-      const at = this.readyAt(q, head)
-      if (at > now) {
-        nextWake = Math.min(nextWake, at)
-        continue
-      }
-      let list = ready.get(leader)
-      if (list === undefined) ready.set(leader, (list = []))
-      list.push(q)
+    const ready = d.accumulator.ready(d.metadata, now, d.config.lingerMs, this.expedite)
+    nextWake = Math.min(nextWake, ready.nextReadyMs)
+    if (ready.unknownLeaderTopics.size > 0) {
+      for (const topic of ready.unknownLeaderTopics) if (d.metadata.get(topic) === undefined) d.metadata.want(topic)
+      d.metadata.requestUpdate()
+      nextWake = Math.min(nextWake, now + d.config.retryBackoffMs)
     }
 
-    for (const [nodeId, queues] of ready) {
+    for (const [nodeId, queues] of ready.byLeader) {
       while ((this.inFlightPerNode.get(nodeId) ?? 0) < d.config.maxInFlightRequestsPerConnection) {
         const drained = this.drain(nodeId, queues, now)
         if (drained.batches.length === 0) break
@@ -202,12 +183,9 @@ export class Sender {
     if (nextWake < Infinity) this.wakeAt(nextWake)
   }
 
-  /** When the head batch of a queue may be sent (Java `RecordAccumulator.ready`). */
-  private readyAt(q: PartitionQueue, head: ProducerBatch): number {
-    if (head.attempts > 0) return head.retryAtMs
-    const d = this.d
-    if (q.batches.length > 1 || head.full || this.flushing > 0 || this.closing || d.pool.queued > 0) return 0
-    return head.createdMs + d.config.lingerMs
+  /** A flush or close is waiting: lingering batches go now (Java `flushInProgress` / closing). */
+  private get expedite(): boolean {
+    return this.flushing > 0 || this.closing
   }
 
   /**
@@ -226,7 +204,7 @@ export class Sender {
     for (let i = 0; i < n; i++) {
       const q = queues[(start + i) % n] as PartitionQueue
       const head = q.batches[0]
-      if (head === undefined || this.readyAt(q, head) > now) continue
+      if (head === undefined || d.accumulator.readyAt(q, head, d.config.lingerMs, this.expedite) > now) continue
       if (this.guaranteeOrder && this.muted.has(q)) continue
       if (tm !== null && !tm.canDrain(this.seq(tm, q), head)) continue
       if (d.transactions !== null && !d.transactions.isSendAllowed(q, head)) continue

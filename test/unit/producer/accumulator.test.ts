@@ -5,6 +5,7 @@ import { BufferPool } from '../../../src/producer/buffer-pool.js'
 import { ProducerBatch } from '../../../src/producer/producer-batch.js'
 import { createBatchFormat } from '../../../src/producer/batch-format.js'
 import { resolveConfig } from '../../../src/producer/config.js'
+import { TopicMetadata } from '../../../src/producer/metadata.js'
 
 function setup(): { acc: RecordAccumulator; pool: BufferPool } {
   const pool = new BufferPool(10_000, 1000)
@@ -17,7 +18,54 @@ function add(acc: RecordAccumulator, pool: BufferPool, partition: number, create
   return acc.appendNewBatch(q, 100, createdMs, createdMs, null, Buffer.from(value), null, null, null, null)
 }
 
+/** Topic `t` with 3 partitions: leaders 1, 2, unknown. */
+function metadataOfT(): { get(topic: string): TopicMetadata | undefined } {
+  const t = new TopicMetadata('t', 3)
+  t.leaders.set([1, 2, -1])
+  return { get: (topic) => (topic === 't' ? t : undefined) }
+}
+
 describe('RecordAccumulator', () => {
+  it('ready groups sendable queues by leader and says when the rest become ready (Java RecordAccumulator.ready)', () => {
+    const { acc, pool } = setup()
+    const md = metadataOfT()
+    const linger0 = add(acc, pool, 0, 100, 'a') // lingers until 100 + 50
+    add(acc, pool, 1, 120, 'b')
+    add(acc, pool, 1, 121, 'c') // a second batch behind: partition 1 is ready at once
+    add(acc, pool, 2, 100, 'x') // no leader
+    const other = acc.queue('u', 0) // topic not in metadata
+    expect(pool.tryAllocate(100)).toBe(true)
+    acc.appendNewBatch(other, 100, 100, 100, null, Buffer.from('u'), null, null, null, null)
+    let r = acc.ready(md, 130, 50, false)
+    expect([...r.byLeader.keys()]).toEqual([2])
+    expect(r.byLeader.get(2)?.map((q) => q.partition)).toEqual([1])
+    expect(r.nextReadyMs).toBe(150)
+    expect([...r.unknownLeaderTopics].sort()).toEqual(['t', 'u'])
+    // Linger over: partition 0 joins its leader.
+    r = acc.ready(md, 150, 50, false)
+    expect(r.byLeader.get(1)?.map((q) => q.partition)).toEqual([0])
+    // A flush or close (expedite) sends lingering batches at once.
+    expect(acc.ready(md, 101, 50, true).byLeader.get(1)?.map((q) => q.partition)).toEqual([0])
+    // A retry waits for its backoff, whatever else holds.
+    linger0.attempts = 1
+    linger0.retryAtMs = 400
+    r = acc.ready(md, 300, 50, true)
+    expect(r.byLeader.has(1)).toBe(false)
+    expect(r.nextReadyMs).toBe(400)
+  })
+
+  it('ready sends lingering batches at once while someone waits for buffer memory (Java exhausted)', async () => {
+    const { acc, pool } = setup()
+    add(acc, pool, 0, 100, 'a')
+    const md = metadataOfT()
+    expect(acc.ready(md, 101, 50, false).byLeader.size).toBe(0)
+    const waiting = pool.allocate(9_950, 0).catch(() => undefined) // cannot fit: queues a waiter
+    expect(pool.queued).toBeGreaterThan(0)
+    expect(acc.ready(md, 101, 50, false).byLeader.get(1)?.map((q) => q.partition)).toEqual([0])
+    pool.failAll(new Error('done'))
+    await waiting
+  })
+
   it('pollHead takes batches in order and forgets an emptied queue', () => {
     const { acc, pool } = setup()
     const a = add(acc, pool, 0, 1, 'a')
