@@ -83,9 +83,11 @@ export class IdempotenceManager {
   private retryTimer: NodeJS.Timeout | undefined
   private retryWake: (() => void) | undefined
   private fatal: Error | null = null
+  // Found by topic and partition once per partition (the sender then keeps the state on its
+  // PartitionQueue); every later call passes the state object itself.
   private readonly partitions = new Map<string, PartitionSequenceState>()
   /** Partitions that asked for an epoch bump since the last bump (Java `partitionsToRewriteSequences`). */
-  private readonly bumpRequests = new Set<string>()
+  private readonly bumpRequests = new Set<PartitionSequenceState>()
   private bumpRequired = false
 
   /**
@@ -308,7 +310,7 @@ export class IdempotenceManager {
   }
 
   /** Step 2: applies a decision of {@link classify} to the state (in-flight list, epoch bump, fatal). */
-  apply(s: PartitionSequenceState, batch: ProducerBatch, decision: IdempotenceDecision, key: string): void {
+  apply(s: PartitionSequenceState, batch: ProducerBatch, decision: IdempotenceDecision): void {
     switch (decision.action) {
       case 'success':
         this.onSuccess(s, batch)
@@ -318,20 +320,20 @@ export class IdempotenceManager {
         this.removeInFlight(s, batch)
         return
       case 'retry':
-        if (decision.bump) this.requestEpochBump(key)
+        if (decision.bump) this.requestEpochBump(s)
         return
       case 'fail':
         this.removeInFlight(s, batch)
-        if (decision.bump) this.requestEpochBump(key)
-        this.maybeResolve(s, key)
+        if (decision.bump) this.requestEpochBump(s)
+        this.maybeResolve(s)
         return
     }
   }
 
   /** {@link classify} then {@link apply}; returns the action. */
-  onError(s: PartitionSequenceState, batch: ProducerBatch, errorCode: number, canRetryOtherwise: boolean, key: string): BatchErrorAction {
+  onError(s: PartitionSequenceState, batch: ProducerBatch, errorCode: number, canRetryOtherwise: boolean): BatchErrorAction {
     const d = this.classify(s, batch, errorCode, canRetryOtherwise)
-    this.apply(s, batch, d, key)
+    this.apply(s, batch, d)
     return d.action
   }
 
@@ -339,20 +341,20 @@ export class IdempotenceManager {
    * A batch that had been sent expired (delivery timeout) without an answer: we cannot know whether the
    * broker wrote it (Java `markSequenceUnresolved`).
    */
-  onExpired(s: PartitionSequenceState, batch: ProducerBatch, key: string): void {
+  onExpired(s: PartitionSequenceState, batch: ProducerBatch): void {
     const wasInFlight = s.inFlight.includes(batch)
     this.removeInFlight(s, batch)
     if (!wasInFlight || batch.producerEpoch !== this.producerEpoch || batch.producerId !== this.producerId) return
     s.unresolved = true
     const next = incrementSequence(batch.baseSequence, batch.recordCount)
     if (s.unresolvedNextSequence < 0 || next > s.unresolvedNextSequence) s.unresolvedNextSequence = next
-    this.maybeResolve(s, key)
+    this.maybeResolve(s)
   }
 
   /** Marks the epoch for a bump at the next sender cycle and remembers the partition to rewrite. */
-  requestEpochBump(key: string): void {
+  requestEpochBump(s: PartitionSequenceState): void {
     this.bumpRequired = true
-    this.bumpRequests.add(key)
+    this.bumpRequests.add(s)
   }
 
   /** An epoch bump is needed without a partition to rewrite (a transactional coordinator lost the producer id mapping). */
@@ -395,9 +397,7 @@ export class IdempotenceManager {
     }
     this.producerEpoch++
     const rewritten: ProducerBatch[] = []
-    for (const key of this.bumpRequests) {
-      const s = this.partitions.get(key)
-      if (s === undefined) continue
+    for (const s of this.bumpRequests) {
       let seq = 0
       for (const b of s.inFlight) {
         b.producerId = this.producerId
@@ -447,19 +447,14 @@ export class IdempotenceManager {
 
   // Java maybeResolveSequences: once nothing is in flight, an unresolved sequence is either proven
   // written (later batches were acknowledged after it) or needs an epoch bump.
-  private maybeResolve(s: PartitionSequenceState, key?: string): void {
+  private maybeResolve(s: PartitionSequenceState): void {
     if (!s.unresolved || s.inFlight.length > 0) return
     if (s.lastAckedSequence >= 0 && incrementSequence(s.lastAckedSequence, 1) === s.nextSequence) {
       s.unresolved = false
       s.unresolvedNextSequence = -1
       return
     }
-    for (const [k, v] of this.partitions) {
-      if (v === s) {
-        this.requestEpochBump(key ?? k)
-        break
-      }
-    }
+    this.requestEpochBump(s)
   }
 
   private removeInFlight(s: PartitionSequenceState, batch: ProducerBatch): void {

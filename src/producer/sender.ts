@@ -218,7 +218,7 @@ export class Sender {
         // A batch that cannot be built (e.g. a codec failed) fails alone; it has left its queue,
         // so leaving it unfailed would orphan it (flush() would wait for it forever).
         d.logger.error('could not build a batch; failing its records', { topic: head.topic, partition: head.partition, error: err })
-        if (tm !== null && head.baseSequence >= 0) tm.onError(this.seq(tm, q), head, -1, false, q.key)
+        if (tm !== null && head.baseSequence >= 0) tm.onError(this.seq(tm, q), head, -1, false)
         this.failBatch(head, err instanceof Error ? err : new Error(String(err)))
         this.failedOutsideResponse = true
         continue
@@ -368,7 +368,7 @@ export class Sender {
         else {
           // Not retriable (e.g. an unsupported version): the batch's sequence leaves a hole, which the
           // idempotence state machine turns into an epoch bump.
-          if (d.idempotence !== null && b.baseSequence >= 0 && !b.done) d.idempotence.onError(this.seq(d.idempotence, q), b, -1, false, q.key)
+          if (d.idempotence !== null && b.baseSequence >= 0 && !b.done) d.idempotence.onError(this.seq(d.idempotence, q), b, -1, false)
           this.failBatch(b, err instanceof Error ? err : new Error(String(err)))
         }
       })
@@ -427,7 +427,7 @@ export class Sender {
     const info = errorInfo(code)
     if (b.done) {
       // Already expired by the delivery timeout; only the sequence bookkeeping still matters.
-      if (d.idempotence !== null) d.idempotence.onExpired(this.seq(d.idempotence, q), b, q.key)
+      if (d.idempotence !== null) d.idempotence.onExpired(this.seq(d.idempotence, q), b)
       return
     }
     if (code === MESSAGE_TOO_LARGE && b.recordCount > 1 && b.built !== null && !this.stopped) {
@@ -441,7 +441,7 @@ export class Sender {
       const tm = d.idempotence
       const s = this.seq(tm, q)
       const decision = tm.classify(s, b, code, canRetry)
-      tm.apply(s, b, decision, q.key)
+      tm.apply(s, b, decision)
       action = decision.action
       if (decision.action === 'fail' || decision.action === 'fatal') decidedError = decision.error
     } else action = canRetry && info.retriable ? 'retry' : 'fail'
@@ -541,7 +541,7 @@ export class Sender {
     const d = this.d
     // Its request may still be writing the batch's bytes: keep them reserved until it ends.
     if (b.inFlight) b.releaseWhenRequestEnds = true
-    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onExpired(this.seq(d.idempotence, q), b, q.key)
+    if (d.idempotence !== null && b.baseSequence >= 0) d.idempotence.onExpired(this.seq(d.idempotence, q), b)
     const where = b.inFlight ? 'while awaiting the broker response' : b.attempts > 0 ? 'while waiting to be retried' : 'before it could be sent'
     this.failBatch(b, new TimeoutError('deliveryTimeoutMs', d.config.deliveryTimeoutMs, `expiring ${b.recordCount} record(s) for ${b.topic}-${b.partition}: ${now - b.createdMs} ms passed since batch creation ${where}`))
   }

@@ -10,7 +10,6 @@ import { testBatch } from './helpers.js'
 
 const batch = testBatch
 
-const KEY = 't\u00000'
 
 /** A manager with id 42 epoch 0 and `n` batches of 5 records drained on partition t-0. */
 function setup(n: number): { m: IdempotenceManager; s: PartitionSequenceState; bs: ProducerBatch[] } {
@@ -34,7 +33,7 @@ describe('idempotence decision table', () => {
     const d = m.classify(s, bs[0] as ProducerBatch, 46, true)
     expect(snapshot(m, s)).toBe(before)
     expect(d).toEqual({ action: 'success' })
-    m.apply(s, bs[0] as ProducerBatch, d, KEY)
+    m.apply(s, bs[0] as ProducerBatch, d)
     expect(s.inFlight).toEqual([])
     expect(s.lastAckedSequence).toBe(4)
   })
@@ -47,7 +46,7 @@ describe('idempotence decision table', () => {
       expect(snapshot(m, s)).toBe(before)
       expect(d.action).toBe('fatal')
       expect(d.action === 'fatal' ? d.error : null).toBeInstanceOf(cls)
-      m.apply(s, bs[0] as ProducerBatch, d, KEY)
+      m.apply(s, bs[0] as ProducerBatch, d)
       expect(m.fatalError).toBeInstanceOf(cls)
     }
   })
@@ -62,7 +61,7 @@ describe('idempotence decision table', () => {
     expect(d.action === 'fail' ? [d.bump, d.error] : null).toEqual([false, expect.any(DeliveryOutcomeUnknownError)])
     // Also when no retry is left: never a bare broker error, never success.
     expect(m.classify(s, bs[0] as ProducerBatch, 45, false).action).toBe('fail')
-    m.apply(s, bs[0] as ProducerBatch, d, KEY)
+    m.apply(s, bs[0] as ProducerBatch, d)
     expect(s.inFlight).toEqual([])
     expect(m.epochBumpRequired).toBe(false)
   })
@@ -82,7 +81,7 @@ describe('idempotence decision table', () => {
     const { m, s, bs } = setup(3)
     expect(m.classify(s, bs[1] as ProducerBatch, 45, true)).toEqual({ action: 'retry', bump: false }) // not first in flight
     const u = setup(3)
-    u.m.onExpired(u.s, u.bs[0] as ProducerBatch, KEY) // seq 0..4 of unknown fate; next would be 5
+    u.m.onExpired(u.s, u.bs[0] as ProducerBatch) // seq 0..4 of unknown fate; next would be 5
     expect(u.s.unresolved).toBe(true)
     expect(u.m.classify(u.s, u.bs[2] as ProducerBatch, 45, true)).toEqual({ action: 'retry', bump: false }) // 10 is not right after
   })
@@ -93,7 +92,7 @@ describe('idempotence decision table', () => {
     const d = m.classify(s, bs[0] as ProducerBatch, 45, true)
     expect(snapshot(m, s)).toBe(before)
     expect(d).toEqual({ action: 'retry', bump: true })
-    m.apply(s, bs[0] as ProducerBatch, d, KEY)
+    m.apply(s, bs[0] as ProducerBatch, d)
     expect(m.epochBumpRequired).toBe(true)
     expect(m.bumpEpochIfNeeded()).toEqual(bs)
     expect(bs.map((b) => [b.producerEpoch, b.baseSequence])).toEqual([[1, 0], [1, 5]])
@@ -112,7 +111,7 @@ describe('idempotence decision table', () => {
       const d = m.classify(s, bs[0] as ProducerBatch, code, canRetry)
       expect(d).toEqual({ action: 'fail', bump: true })
     }
-    m.apply(s, bs[0] as ProducerBatch, { action: 'fail', bump: true }, KEY)
+    m.apply(s, bs[0] as ProducerBatch, { action: 'fail', bump: true })
     expect(m.fatalError).toBeNull()
     expect(m.epochBumpRequired).toBe(true)
     expect(s.inFlight).toEqual([])

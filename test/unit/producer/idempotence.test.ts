@@ -12,7 +12,6 @@ function ready(): IdempotenceManager {
   return m
 }
 
-const KEY = 't\u00000'
 
 describe('IdempotenceManager', () => {
   it('wraps sequences at INT32_MAX to 0', () => {
@@ -24,8 +23,6 @@ describe('IdempotenceManager', () => {
     const m = ready()
     const p = m.partition('p', 0)
     const q = m.partition('q', 0)
-    const pKey = 'p\u00000'
-    const qKey = 'q\u00000'
     const pa = batch(1)
     m.assignSequence(p, pa)
     const qa = batch(10)
@@ -33,11 +30,11 @@ describe('IdempotenceManager', () => {
     m.assignSequence(q, qa)
     m.assignSequence(q, qb)
     // Partition p's next expected batch is refused: the epoch goes 0 -> 1 for p only.
-    expect(m.onError(p, pa, 45, true, pKey)).toBe('retry')
+    expect(m.onError(p, pa, 45, true)).toBe('retry')
     expect(m.bumpEpochIfNeeded()).toEqual([pa])
     expect(m.producerEpoch).toBe(1)
     // q's first batch (epoch 0) now fails for good (INVALID_RECORD, 87): q's sequences have a hole.
-    expect(m.onError(q, qa, 87, true, qKey)).toBe('fail')
+    expect(m.onError(q, qa, 87, true)).toBe('fail')
     expect(m.epochBumpRequired).toBe(true)
     // The bump rewrites q's remaining batch at sequence 0 of the new epoch instead of retrying it forever.
     expect(m.bumpEpochIfNeeded()).toEqual([qb])
@@ -57,7 +54,7 @@ describe('IdempotenceManager', () => {
     const d = m.classify(s, a, 45, true)
     expect(d.action).toBe('fail')
     expect(d.action === 'fail' ? d.error : undefined).toBeInstanceOf(DeliveryOutcomeUnknownError)
-    expect(m.onError(s, a, 45, true, KEY)).toBe('fail')
+    expect(m.onError(s, a, 45, true)).toBe('fail')
     expect(s.inFlight).toEqual([])
     expect(m.epochBumpRequired).toBe(false)
   })
@@ -105,7 +102,7 @@ describe('IdempotenceManager', () => {
     const b = batch(1)
     m.assignSequence(s, a)
     m.assignSequence(s, b)
-    expect(m.onError(s, b, 45, true, KEY)).toBe('retry') // OOSN behind an in-flight earlier batch: collateral
+    expect(m.onError(s, b, 45, true)).toBe('retry') // OOSN behind an in-flight earlier batch: collateral
     expect(m.epochBumpRequired).toBe(false)
     expect(m.canDrain(s, b)).toBe(false)
     m.onSuccess(s, a)
@@ -124,7 +121,7 @@ describe('IdempotenceManager', () => {
     const b = batch(3)
     m.assignSequence(s, a)
     m.assignSequence(s, b)
-    expect(m.onError(s, a, 59, true, KEY)).toBe('retry')
+    expect(m.onError(s, a, 59, true)).toBe('retry')
     expect(m.epochBumpRequired).toBe(true)
     const rewritten = m.bumpEpochIfNeeded()
     expect(rewritten).toEqual([a, b])
@@ -143,7 +140,7 @@ describe('IdempotenceManager', () => {
     const s = m.partition('t', 0)
     const a = batch(1)
     m.assignSequence(s, a)
-    m.requestEpochBump('t\u00009') // another partition asked
+    m.requestEpochBump(m.partition('t', 9)) // another partition asked
     m.bumpEpochIfNeeded()
     expect(m.canDrain(s, batch(1))).toBe(false)
     m.onSuccess(s, a)
@@ -155,11 +152,11 @@ describe('IdempotenceManager', () => {
     const s = m.partition('t', 0)
     const a = batch(1)
     m.assignSequence(s, a)
-    expect(m.onError(s, a, 46, true, KEY)).toBe('success')
+    expect(m.onError(s, a, 46, true)).toBe('success')
     expect(s.inFlight).toEqual([])
     const b = batch(1)
     m.assignSequence(s, b)
-    expect(m.onError(s, b, 90, true, KEY)).toBe('fatal')
+    expect(m.onError(s, b, 90, true)).toBe('fatal')
     expect(m.fatalError).toBeInstanceOf(ProducerFencedError)
     expect(m.hasProducerId).toBe(false)
   })
@@ -169,7 +166,7 @@ describe('IdempotenceManager', () => {
     const s = m.partition('t', 0)
     const a = batch(1)
     m.assignSequence(s, a)
-    expect(m.onError(s, a, 10, false, KEY)).toBe('fail')
+    expect(m.onError(s, a, 10, false)).toBe('fail')
     expect(m.epochBumpRequired).toBe(true)
   })
 
@@ -180,7 +177,7 @@ describe('IdempotenceManager', () => {
     const b = batch(1)
     m.assignSequence(s, a)
     m.assignSequence(s, b)
-    m.onExpired(s, a, KEY)
+    m.onExpired(s, a)
     expect(s.unresolved).toBe(true)
     expect(m.canDrain(s, batch(1))).toBe(false)
     m.onSuccess(s, b) // the broker acknowledged seq 1, so seq 0 was written too
@@ -189,7 +186,7 @@ describe('IdempotenceManager', () => {
 
     const c = batch(1)
     m.assignSequence(s, c)
-    m.onExpired(s, c, KEY) // nothing after it: unknown outcome
+    m.onExpired(s, c) // nothing after it: unknown outcome
     expect(m.epochBumpRequired).toBe(true)
     m.bumpEpochIfNeeded()
     expect(s.unresolved).toBe(false)
@@ -201,10 +198,10 @@ describe('IdempotenceManager', () => {
     const s = m.partition('t', 0)
     const [a, b, c] = [batch(1), batch(1), batch(1)]
     for (const x of [a, b, c]) m.assignSequence(s, x)
-    m.onExpired(s, b, KEY) // seq 1: unknown fate, the next sequence after it is 2
+    m.onExpired(s, b) // seq 1: unknown fate, the next sequence after it is 2
     expect(s.unresolved).toBe(true)
     // a (seq 0) is refused: that does not prove a gap after b; wait for b's fate instead of bumping
-    expect(m.onError(s, a, 45, true, KEY)).toBe('retry')
+    expect(m.onError(s, a, 45, true)).toBe('retry')
     expect(m.epochBumpRequired).toBe(false)
   })
 
@@ -228,7 +225,7 @@ describe('IdempotenceManager', () => {
   it('an exhausted epoch asks for a new producer id', () => {
     const m = new IdempotenceManager()
     m.setProducerIdAndEpoch(1n, 32766)
-    m.requestEpochBump(KEY)
+    m.requestEpochBump(m.partition('t', 0))
     expect(m.bumpEpochIfNeeded()).toBe('reinit')
     expect(m.hasProducerId).toBe(false)
   })
