@@ -11,7 +11,7 @@ import { parseArgs, planScenarios, HELP, PACED_TOLERANCE } from './lib/options.m
 import { makePayloads, writePayloadFile } from './lib/payload.mjs'
 import { killActive, runMeasured, measureMethod } from './lib/measure.mjs'
 import { BENCH_DIR, CLIENTS, ROOT_DIR, ensureBenchModules } from './lib/clients.mjs'
-import { markdownTable, microTable, scenarioLabel, svgChart } from './lib/report.mjs'
+import { cpuChart, latencyChart, markdownTable, microTable, scenarioLabel, svgChart } from './lib/report.mjs'
 import { SASL_USERS, startBroker } from './lib/broker.mjs'
 import { summarizeProfile } from './lib/profile-summary.mjs'
 import { pinningText, pinProcess, planPinning } from './lib/pin.mjs'
@@ -191,12 +191,18 @@ async function main() {
     }
   }
   const table = markdownTable(results, scenarios, { header: [pinning.text], bufferMemory: opts.bufferMb * 1024 * 1024, repeat: opts.repeat })
-  const title = `Producer records/s per client: ${opts.quick ? 'quick' : 'full'} run ${startedAt.toISOString().slice(0, 16)}Z`
-  const svg = svgChart(results, scenarios, CLIENTS.map((c) => c.name), title)
+  const runName = `${opts.quick ? 'quick' : 'full'} run ${startedAt.toISOString().slice(0, 16)}Z`
+  const clientNames = CLIENTS.map((c) => c.name)
+  const svg = svgChart(results, scenarios, clientNames, `Producer records/s per client: ${runName}`)
+  const cpuSvg = cpuChart(results, scenarios, clientNames, `Client CPU s per 1M records (lower is better): ${runName}`)
+  // null without a paced result (no --rate, or no client ran one): then no latency file at all
+  const latencySvg = latencyChart(results, scenarios, clientNames, `Ack latency p50 / p99 at the offered load (lower is better): ${runName}`)
   const outDir = join(BENCH_DIR, 'results')
   mkdirSync(outDir, { recursive: true })
   const jsonPath = join(outDir, `${stamp}.json`)
   const svgPath = join(outDir, `${stamp}.svg`)
+  const cpuSvgPath = join(outDir, `${stamp}-cpu.svg`)
+  const latencySvgPath = join(outDir, `${stamp}-latency.svg`)
   const doc = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -215,6 +221,8 @@ async function main() {
   }
   writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`)
   writeFileSync(svgPath, svg)
+  writeFileSync(cpuSvgPath, cpuSvg)
+  if (latencySvg !== null) writeFileSync(latencySvgPath, latencySvg)
   log('')
   log(table)
   log('')
@@ -224,6 +232,8 @@ async function main() {
   }
   log(`wrote ${jsonPath}`)
   log(`wrote ${svgPath}`)
+  log(`wrote ${cpuSvgPath}`)
+  if (latencySvg !== null) log(`wrote ${latencySvgPath}`)
   if (opts.writeReadme) {
     writeReadmeTable(doc, micro)
     log(`updated the latest table in ${join(BENCH_DIR, 'README.md')}`)

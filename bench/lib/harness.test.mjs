@@ -11,7 +11,7 @@ import { runMeasured } from './measure.mjs'
 import { pinningText, pinProcess, planPinning } from './pin.mjs'
 import { parseArgs, planScenarios } from './options.mjs'
 import { makePayloads, readPayloadFile, writePayloadFile } from './payload.mjs'
-import { markdownTable, microTable, svgChart } from './report.mjs'
+import { cpuChart, latencyChart, markdownTable, microTable, svgChart } from './report.mjs'
 import { Pacer, recordsPerCall, summarizeLatency } from './runner-common.mjs'
 import { parseDescribe } from './txn-check.mjs'
 
@@ -99,13 +99,113 @@ test('table: ratios against kafka-wire, invalid and cannot-run rows, goal check'
   assert.match(markdownTable([results[0], fg], [sc]), /CPU per record vs franz-go 2\.00x \(≤ 1\.3x\) MISSED/)
 })
 
+/** Fails unless `svg` parses as XML (python3's minidom; without python3 the check is only noted). */
+function assertWellFormed(t, svg) {
+  const py = spawnSync('python3', ['-c', 'import sys,xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.read())'], { input: svg })
+  if (py.error) t.diagnostic('python3 missing: XML well-formedness not checked')
+  else assert.equal(py.status, 0, py.stderr?.toString())
+}
+
 test('chart is well-formed SVG with one bar per client that ran', (t) => {
   const svg = svgChart(results, [sc], CLIENTS.map((c) => c.name), 'title & <test>')
   assert.equal((svg.match(/<rect x=/g) ?? []).length, 3 + 3) // 3 bars + 3 legend swatches
   assert.match(svg, /title &amp; &lt;test&gt;/)
-  const py = spawnSync('python3', ['-c', 'import sys,xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.read())'], { input: svg })
-  if (py.error) t.diagnostic('python3 missing: XML well-formedness not checked')
-  else assert.equal(py.status, 0, py.stderr?.toString())
+  assertWellFormed(t, svg)
+})
+
+// Bars are the rects that carry a tooltip; the legend swatches have none. A bar's tooltip starts "client, scenario:".
+const barsOf = (svg) => [...svg.matchAll(/<rect [^>]*><title>([^<]*)<\/title><\/rect>/g)].map((m) => ({ rect: m[0], tooltip: m[1] }))
+// The legend's names are the only <text> elements with nothing but x and y.
+const legendOf = (svg) => [...svg.matchAll(/<text x="[^"]*" y="[^"]*">([^<]*)<\/text>/g)].map((m) => m[1])
+
+const sc2 = { id: 's2', valueSize: 1024, acks: 'all', compression: 'none' }
+const chartResults = [
+  ...results, // s1: kafka-wire 2, kafkajs 8, franz-go 1 but invalid, kcat cannot run
+  { scenario: sc2, client: 'kafka-wire', language: 'js', status: 'ok', recordsPerSec: 200, cpuSecPerMillion: 0.3, latency: null },
+  { scenario: sc2, client: 'kafkajs', language: 'js', status: 'failed', reason: 'timed out' },
+  // ran validly, but this machine had no waiter to read its CPU with
+  { scenario: sc2, client: 'franz-go', language: 'go', status: 'ok', recordsPerSec: 400, cpuSecPerMillion: null, latency: null },
+  { scenario: sc2, client: 'kcat', language: 'c', status: 'cannot run', reason: 'kcat not installed' },
+]
+
+test('CPU chart: a bar per client and scenario that has a figure, a legend label per client that ran', (t) => {
+  const svg = cpuChart(chartResults, [sc, sc2], CLIENTS.map((c) => c.name), 'CPU (lower is better)')
+  assertWellFormed(t, svg)
+  const bars = barsOf(svg)
+  assert.deepEqual(
+    bars.map((b) => b.tooltip),
+    [
+      'kafka-wire, 100 B, acks=1, none: 2.00 CPU s per 1M records',
+      'kafkajs, 100 B, acks=1, none: 8.00 CPU s per 1M records',
+      'franz-go, 100 B, acks=1, none: 1.00 CPU s per 1M records (INVALID)',
+      'kafka-wire, 1 KiB, acks=all, none: 0.30 CPU s per 1M records',
+    ],
+  )
+  assert.match(bars[2].rect, /fill="url\(#hatch\)"/)
+  // kcat never ran, so it has no legend entry; kafkajs ran in s1 only and keeps its label
+  assert.deepEqual(legendOf(svg), ['kafka-wire', 'kafkajs', 'franz-go'])
+  assert.match(svg, /client CPU s per 1M records \(lower is better\)/)
+  // ticks carry the decimals their step needs: rounded like the records/s axis, 0.3 would give "0, 0, 0, 0"
+  const ticks = [...cpuChart(chartResults, [sc2], ['kafka-wire'], 't').matchAll(/text-anchor="end">([^<]*)</g)].map((m) => m[1])
+  assert.deepEqual(ticks, ['0.0', '0.1', '0.2', '0.3'])
+})
+
+test('charts: a client that failed a scenario or has no figure is absent there, not a zero bar', () => {
+  const svg = cpuChart(chartResults, [sc, sc2], CLIENTS.map((c) => c.name), 't')
+  // kafkajs failed s2 and franz-go's CPU there was not measured: neither has a bar or a value label in s2
+  assert.deepEqual(barsOf(svg).filter((b) => b.tooltip.includes('1 KiB') && !b.tooltip.startsWith('kafka-wire,')), [])
+  assert.doesNotMatch(svg, /height="0"/)
+  assert.doesNotMatch(svg, />–<\/text>|>0\.00<\/text>/)
+  // the gap keeps its place: in the records/s chart franz-go's s2 bar, after kafkajs's empty slot, is as
+  // far from its group's centre as its s1 bar (the bars after a gap do not move up into it)
+  const rate = svgChart(chartResults, [sc, sc2], CLIENTS.map((c) => c.name), 't')
+  const xs = barsOf(rate).filter((b) => b.tooltip.startsWith('franz-go,')).map((b) => Number(/x="([^"]+)"/.exec(b.rect)?.[1]))
+  const centres = ['100 B, acks=1, none', '1 KiB, acks=all, none'].map((label) => Number(new RegExp(`<text x="([^"]+)" y="[^"]+" text-anchor="middle">${label}</text>`).exec(rate)?.[1]))
+  assert.equal(xs.length, 2)
+  assert.ok(Math.abs(centres[0] - xs[0] - (centres[1] - xs[1])) < 1e-9, `bars at ${xs}, group centres at ${centres}`)
+  // a measured 0 is a figure, though: it gets its (flat) bar, which is what "absent" is told apart from
+  const zero = cpuChart([{ ...chartResults.find((r) => r.scenario === sc2 && r.client === 'kafka-wire'), cpuSecPerMillion: 0 }], [sc2], ['kafka-wire'], 't')
+  assert.equal(barsOf(zero).length, 1)
+  assert.match(zero, />0\.00<\/text>/)
+  // and that chart leaves the failed kafkajs out of s2 the same way
+  assert.deepEqual(barsOf(rate).filter((b) => b.tooltip.includes('1 KiB')).map((b) => b.tooltip.split(',')[0]), ['kafka-wire', 'franz-go'])
+})
+
+test('latency chart: p50 and p99 per client of the paced scenarios; none without a paced result', (t) => {
+  const ps = { id: 'p', valueSize: 1024, acks: 'all', compression: 'none', rate: 1000 }
+  const row = (client, status, latency, sustained) => ({ scenario: ps, client, language: 'js', status, reason: status === 'ok' ? null : 'x', recordsPerSec: 999, cpuSecPerMillion: 2, latency, paced: { rate: 1000, sustained, achievedRatio: sustained ? 0.999 : 0.5 } })
+  const paced = [
+    row('kafka-wire', 'ok', { p50: 2, p99: 8, p999: 9, max: 10, count: 10 }, true),
+    row('franz-go', 'ok', { p50: 4, p99: 6, p999: 7, max: 8, count: 10 }, true),
+    row('java', 'ok', { p50: 1, p99: 2.5, p999: 3, max: 4, count: 10 }, false),
+    row('kafka-wire-promise', 'ok', null, true), // ran, reported no latency: in the legend, no bars
+    { scenario: ps, client: 'kafkajs', language: 'js', status: 'cannot run', reason: 'not paced: no rate option' },
+  ]
+  const names = CLIENTS.map((c) => c.name)
+  const svg = latencyChart([...chartResults, ...paced], [sc, sc2, ps], names, 'latency')
+  assert.ok(svg !== null)
+  assertWellFormed(t, svg)
+  assert.deepEqual(
+    barsOf(svg).map((b) => b.tooltip),
+    [
+      'kafka-wire, 1 KiB, acks=all, none, paced 1,000/s: ack p50 2.0 ms',
+      'franz-go, 1 KiB, acks=all, none, paced 1,000/s: ack p50 4.0 ms',
+      'java, 1 KiB, acks=all, none, paced 1,000/s: ack p50 1.0 ms (did not keep the offered rate: 50% of it)',
+      'kafka-wire, 1 KiB, acks=all, none, paced 1,000/s: ack p99 8.0 ms',
+      'franz-go, 1 KiB, acks=all, none, paced 1,000/s: ack p99 6.0 ms',
+      'java, 1 KiB, acks=all, none, paced 1,000/s: ack p99 2.5 ms (did not keep the offered rate: 50% of it)',
+    ],
+  )
+  // only the clients that ran a paced scenario: kafkajs ran s1 (unpaced) and cannot run the paced one, so it is not in it
+  assert.deepEqual(legendOf(svg), ['kafka-wire', 'kafka-wire-promise', 'franz-go', 'java'])
+  assert.match(svg, />p50: 1 KiB, acks=all, none, paced 1,000\/s<\/text>/)
+  assert.match(svg, />2\.5\*<\/text>/) // java's figures are marked: another load than the others'
+  assert.match(svg, />8\.0<\/text>/)
+  // from 100 ms on a label drops its decimal, to fit its bar
+  assert.match(latencyChart([{ ...paced[0], latency: { p50: 312.3, p99: 576.8 } }], [ps], names, 't') ?? '', />312<\/text>[^]*>577<\/text>/)
+  // no paced scenario, or one that no client ran: no chart (and so no file)
+  assert.equal(latencyChart(chartResults, [sc, sc2], names, 'latency'), null)
+  assert.equal(latencyChart([...chartResults, paced[4], { ...paced[0], status: 'failed', latency: null }], [sc, sc2, ps], names, 'latency'), null)
 })
 
 test('measure: CPU and peak RSS of the child, not of the harness', async () => {

@@ -1,4 +1,4 @@
-// Turns run results into the Markdown table (with ratios against kafka-wire) and the SVG chart.
+// Turns run results into the Markdown table (with ratios against kafka-wire) and the SVG charts.
 
 const fmtInt = (x) => (x === null || x === undefined ? '–' : Math.round(x).toLocaleString('en-US'))
 const fmt = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d))
@@ -248,23 +248,45 @@ function niceScale(max) {
   return { top: Math.ceil(max / step) * step, step }
 }
 
-/** Grouped bar chart: records/s per client (bars) per scenario (groups). Invalid runs are drawn hatched. */
-export function svgChart(results, scenarios, clients, title) {
-  const shown = clients.filter((c) => results.some((r) => r.client === c && (ok(r) || r.status === 'invalid')))
+/**
+ * @typedef {object} Bar
+ * @property {number} value  bar height in the chart's unit
+ * @property {boolean} hatched  an INVALID run: drawn hatched in its client's colour
+ * @property {string} label  the figure printed above the bar
+ * @property {string} tooltip  the bar's <title>
+ */
+
+/**
+ * Grouped bar chart, the drawing shared by every chart: one slot per series (a client, in `series`
+ * order, so a client sits in the same place in every group) in each group (a scenario). `bars[g][s]`
+ * null leaves the slot empty: a client that did not run or has no figure there is absent, never a
+ * zero-height bar that would read as "0". The y axis starts at 0 and ends at a "nice" value above
+ * the largest bar drawn.
+ * @param {object} chart
+ * @param {string} chart.title
+ * @param {string} chart.yLabel  the axis caption, which says whether higher or lower is better
+ * @param {(v: number, step: number) => string} chart.tick  the label of the y-axis tick at v (ticks are step apart)
+ * @param {string} chart.xLabel  the caption under the group labels
+ * @param {string[]} chart.groups  one label per group
+ * @param {{ name: string, colour: string }[]} chart.series  the legend, one entry per slot
+ * @param {(Bar | null)[][]} chart.bars  bars[group][series]
+ * @returns {string}
+ */
+function groupedBarChart({ title, yLabel, tick, xLabel, groups, series, bars }) {
   const barW = 22
   const groupGap = 36
   const left = 90
   const top = 56
   const plotH = 300
-  const groupW = Math.max(1, shown.length) * barW
-  const minPlotW = Math.max(300, scenarios.length * (groupW + groupGap))
+  const groupW = Math.max(1, series.length) * barW
+  const minPlotW = Math.max(300, groups.length * (groupW + groupGap))
   const width = Math.max(left + minPlotW + 30, left + 4 * 150, title.length * 9 + 40)
   const plotW = width - left - 30
   const legendCols = Math.max(1, Math.floor((width - left) / 150))
-  const legendH = 22 * Math.ceil(shown.length / legendCols) + 10
-  const slot = plotW / Math.max(1, scenarios.length)
+  const legendH = 22 * Math.ceil(series.length / legendCols) + 10
+  const slot = plotW / Math.max(1, groups.length)
   const height = top + plotH + 70 + legendH
-  const max = Math.max(0, ...results.filter((r) => r.recordsPerSec).map((r) => r.recordsPerSec))
+  const max = Math.max(0, ...bars.flat().map((b) => b?.value ?? 0))
   const { top: yTop, step } = niceScale(max)
   const y = (v) => top + plotH - (v / yTop) * plotH
   const o = []
@@ -274,34 +296,122 @@ export function svgChart(results, scenarios, clients, title) {
   o.push(`<text x="${width / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${esc(title)}</text>`)
   for (let v = 0; v <= yTop + step / 2; v += step) {
     o.push(`<line x1="${left}" x2="${left + plotW}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`)
-    o.push(`<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${esc(Math.round(v).toLocaleString('en-US'))}</text>`)
+    o.push(`<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${esc(tick(v, step))}</text>`)
   }
-  o.push(`<text transform="translate(18 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">records/s (higher is better)</text>`)
+  o.push(`<text transform="translate(18 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`)
   o.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#000"/>`)
   o.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="#000"/>`)
-  scenarios.forEach((sc, g) => {
+  groups.forEach((label, g) => {
     const gx = left + g * slot + (slot - groupW) / 2
-    shown.forEach((c, i) => {
-      const r = results.find((x) => x.scenario.id === sc.id && x.client === c)
-      if (!r || !r.recordsPerSec) return
+    series.forEach(({ colour }, i) => {
+      const b = bars[g]?.[i]
+      if (!b) return
       const x = gx + i * barW
-      const colour = PALETTE[clients.indexOf(c) % PALETTE.length]
-      const fill = r.status === 'invalid' ? 'url(#hatch)' : colour
-      o.push(`<rect x="${x + 2}" y="${y(r.recordsPerSec)}" width="${barW - 4}" height="${top + plotH - y(r.recordsPerSec)}" fill="${fill}" stroke="${colour}"><title>${esc(`${c}, ${scenarioLabel(sc)}: ${fmtInt(r.recordsPerSec)} records/s${r.status === 'invalid' ? ' (INVALID)' : ''}`)}</title></rect>`)
-      const label = r.recordsPerSec >= 1e6 ? `${(r.recordsPerSec / 1e6).toFixed(1)}M` : `${Math.round(r.recordsPerSec / 1e3)}k`
-      o.push(`<text x="${x + barW / 2}" y="${y(r.recordsPerSec) - 3}" text-anchor="middle" font-size="9">${label}</text>`)
+      const fill = b.hatched ? 'url(#hatch)' : colour
+      o.push(`<rect x="${x + 2}" y="${y(b.value)}" width="${barW - 4}" height="${top + plotH - y(b.value)}" fill="${fill}" stroke="${colour}"><title>${esc(b.tooltip)}</title></rect>`)
+      o.push(`<text x="${x + barW / 2}" y="${y(b.value) - 3}" text-anchor="middle" font-size="9">${esc(b.label)}</text>`)
     })
-    o.push(`<text x="${gx + groupW / 2}" y="${top + plotH + 18}" text-anchor="middle">${esc(scenarioLabel(sc))}</text>`)
+    o.push(`<text x="${gx + groupW / 2}" y="${top + plotH + 18}" text-anchor="middle">${esc(label)}</text>`)
   })
-  o.push(`<text x="${left + plotW / 2}" y="${top + plotH + 40}" text-anchor="middle">scenario (record value size, acks, compression)</text>`)
-  shown.forEach((c, i) => {
+  o.push(`<text x="${left + plotW / 2}" y="${top + plotH + 40}" text-anchor="middle">${esc(xLabel)}</text>`)
+  series.forEach(({ name, colour }, i) => {
     const lx = left + (i % legendCols) * 150
     const ly = top + plotH + 58 + Math.floor(i / legendCols) * 22
-    o.push(`<rect x="${lx}" y="${ly}" width="14" height="14" fill="${PALETTE[clients.indexOf(c) % PALETTE.length]}"/>`)
-    o.push(`<text x="${lx + 20}" y="${ly + 12}">${esc(c)}</text>`)
+    o.push(`<rect x="${lx}" y="${ly}" width="14" height="14" fill="${colour}"/>`)
+    o.push(`<text x="${lx + 20}" y="${ly + 12}">${esc(name)}</text>`)
   })
   o.push('</svg>')
   return `${o.join('\n')}\n`
+}
+
+/** The clients that ran (validly or not) in any of `scenarios`, with their colours: a chart's legend and bar slots. */
+function chartSeries(results, scenarios, clients) {
+  const ids = new Set(scenarios.map((sc) => sc.id))
+  return clients
+    .filter((c) => results.some((r) => r.client === c && ids.has(r.scenario.id) && (ok(r) || r.status === 'invalid')))
+    .map((name) => ({ name, colour: PALETTE[clients.indexOf(name) % PALETTE.length] }))
+}
+
+/**
+ * The result of `client` in `sc` and the figure `pick` reads from it, or null (no bar) when the
+ * client did not run there (cannot run, skipped, failed, not in the run) or the figure is not a finite
+ * number (not measured, not reported).
+ * @returns {{ r: object, v: number } | null}
+ */
+function measured(results, sc, client, pick) {
+  const r = results.find((x) => x.scenario.id === sc.id && x.client === client)
+  if (!r || !(ok(r) || r.status === 'invalid')) return null
+  const v = pick(r)
+  return typeof v === 'number' && Number.isFinite(v) ? { r, v } : null
+}
+
+/** A bar for `m` (null stays null); an invalid run is hatched, and its tooltip says so in words. */
+const barOf = (m, label, tooltip) =>
+  m === null ? null : { value: m.v, hatched: m.r.status === 'invalid', label, tooltip: `${tooltip}${m.r.status === 'invalid' ? ' (INVALID)' : ''}` }
+
+/** A y tick with as many decimals as the step needs (step 0.2: "0.4", step 5: "10"), so float sums like 0.6000000000000001 print clean. */
+const decimalTick = (v, step) => {
+  const d = Math.max(0, -Math.floor(Math.log10(step)))
+  return v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
+}
+
+const SCENARIO_AXIS = 'scenario (record value size, acks, compression)'
+
+/** Grouped bar chart: records/s per client (bars) per scenario (groups). Invalid runs are drawn hatched. */
+export function svgChart(results, scenarios, clients, title) {
+  const series = chartSeries(results, scenarios, clients)
+  const bars = scenarios.map((sc) =>
+    series.map(({ name }) => {
+      // 0 records/s gets no bar either, as in the chart's first form: there was no run to speak of
+      const m = measured(results, sc, name, (r) => r.recordsPerSec || null)
+      const label = m === null ? '' : m.v >= 1e6 ? `${(m.v / 1e6).toFixed(1)}M` : `${Math.round(m.v / 1e3)}k`
+      return barOf(m, label, `${name}, ${scenarioLabel(sc)}: ${fmtInt(m?.v)} records/s`)
+    }),
+  )
+  // whole numbers on this axis (step ≥ 1 for any real run), as the chart always had them
+  const tick = (v) => Math.round(v).toLocaleString('en-US')
+  return groupedBarChart({ title, yLabel: 'records/s (higher is better)', tick, xLabel: SCENARIO_AXIS, groups: scenarios.map(scenarioLabel), series, bars })
+}
+
+/**
+ * Grouped bar chart: the client process's CPU seconds (user + sys, as measure.mjs reads them) per 1M
+ * records sent, per client per scenario. No bar where the CPU was not measured (no waiter on the
+ * machine) or the client did not run.
+ */
+export function cpuChart(results, scenarios, clients, title) {
+  const series = chartSeries(results, scenarios, clients)
+  const bars = scenarios.map((sc) =>
+    series.map(({ name }) => {
+      const m = measured(results, sc, name, (r) => r.cpuSecPerMillion)
+      return barOf(m, fmt(m?.v, 2), `${name}, ${scenarioLabel(sc)}: ${fmt(m?.v, 2)} CPU s per 1M records`)
+    }),
+  )
+  return groupedBarChart({ title, yLabel: 'client CPU s per 1M records (lower is better)', tick: decimalTick, xLabel: SCENARIO_AXIS, groups: scenarios.map(scenarioLabel), series, bars })
+}
+
+/**
+ * Grouped bar chart of the paced scenarios (issue 15): ack latency p50 and p99 (result.latency, as in
+ * pacedTable) per client, one group per scenario and percentile. A client that did not keep the offered
+ * rate gets a "*": its latency is at another load than the others'. null when the run has no paced
+ * result (no paced scenario, or none any client ran): then there is nothing to draw and no file.
+ */
+export function latencyChart(results, scenarios, clients, title) {
+  const paced = scenarios.filter((sc) => sc.rate)
+  const series = chartSeries(results, paced, clients)
+  if (series.length === 0) return null
+  const groups = paced.flatMap((sc) => ['p50', 'p99'].map((q) => ({ sc, q })))
+  const bars = groups.map(({ sc, q }) =>
+    series.map(({ name }) => {
+      const m = measured(results, sc, name, (r) => r.latency?.[q])
+      const kept = m === null || m.r.paced?.sustained
+      const why = kept ? '' : ` (did not keep the offered rate: ${fmt((m.r.paced?.achievedRatio ?? 0) * 100, 0)}% of it)`
+      // whole ms from 100 up: "413.2" would overrun its 22 px slot into the next bar's label
+      const label = `${fmt(m?.v, (m?.v ?? 0) >= 100 ? 0 : 1)}${kept ? '' : '*'}`
+      return barOf(m, label, `${name}, ${scenarioLabel(sc)}: ack ${q} ${fmt(m?.v)} ms${why}`)
+    }),
+  )
+  const xLabel = 'percentile: scenario (* = the client did not keep the offered rate)'
+  return groupedBarChart({ title, yLabel: 'ack latency ms (lower is better)', tick: decimalTick, xLabel, groups: groups.map(({ sc, q }) => `${q}: ${scenarioLabel(sc)}`), series, bars })
 }
 
 /** The microbenchmark rows (bench/micro.mjs --json) as Markdown, then issue 15's batch-build goals. */
