@@ -1,13 +1,18 @@
 /**
  * A scripted transaction coordinator for the transactional producer's unit tests: it records every
  * request in order and answers from per-API scripts of error codes (default 0). Its only own rules
- * are the producer epoch's, ported from apache/kafka (commit bb126f2):
+ * are the producer epoch's, ported from apache/kafka (checked against commit 1eb7644,
+ * core/src/main/scala/kafka/coordinator/transaction/):
  * - InitProducerId: `TransactionMetadata.prepareIncrementProducerEpoch` (no expected epoch: current
- *   + 1, so a new id gets 0; an expected epoch equal to the current one, or no current one: + 1; equal
- *   to the last one: a retry, unchanged; otherwise PRODUCER_FENCED);
- * - EndTxn: `TransactionCoordinator.endTransactionWithTV1` (strict epoch equality, else
- *   PRODUCER_FENCED; the response carries -1/-1) and `endTransaction` for TV2 (the current epoch
- *   bumps and is returned; epoch + 1 already stored means a retry: NONE with the stored epoch).
+ *   + 1, so a new id gets 0, and the last epoch becomes -1; an expected epoch equal to the current
+ *   one, or no current one: + 1, the last epoch = the current one; equal to the last one: a retry,
+ *   unchanged; otherwise PRODUCER_FENCED);
+ * - EndTxn: `TransactionCoordinator.endTransaction`, its `isValidEpoch`: TV1 strict equality, else
+ *   PRODUCER_FENCED (EndTxn below v5 has no epoch fields: -1/-1 here); TV2 `prepareAbortOrCommit`
+ *   bumps the epoch (last = the old one) and the response returns it, and the stored epoch = the
+ *   given one + 1 (`endTxnEpochBumped`) is a retry of a completed EndTxn: NONE with the stored epoch.
+ *   Transaction states (CONCURRENT_TRANSACTIONS while a commit is being prepared, invalid transitions)
+ *   are not modelled: tests script those answers.
  * Everything else is what the test scripts; the real broker's behaviour is covered by
  * test/integration/transactions.test.ts.
  */
@@ -64,8 +69,13 @@ export class FakeTxnTransport extends FakeTransport {
     initProducerId: async (nodeId: number, p: TxnProducer, timeoutMs: number): Promise<InitProducerIdResult> => {
       let errorCode = this.next({ api: 'InitProducerId', nodeId, producer: p, detail: { timeoutMs } })
       if (errorCode === 0) {
-        // TransactionMetadata.prepareIncrementProducerEpoch (see the file comment).
-        if (p.producerEpoch < 0 || this.epoch < 0 || p.producerEpoch === this.epoch) {
+        // TransactionMetadata.prepareIncrementProducerEpoch (see the file comment). No expected epoch
+        // (a new producer): bump and forget the last epoch, so an older instance retrying with it is
+        // fenced rather than taken for a retry.
+        if (p.producerEpoch < 0) {
+          this.lastEpoch = -1
+          this.epoch++
+        } else if (this.epoch < 0 || p.producerEpoch === this.epoch) {
           this.lastEpoch = this.epoch
           this.epoch++
         } else if (p.producerEpoch !== this.lastEpoch) errorCode = PRODUCER_FENCED
