@@ -85,6 +85,19 @@ interface Case {
 }
 
 const tlsCa = (c: KafkaCluster): SslOptions => ({ ca: c.pki.caPem })
+
+/**
+ * Java console-consumer properties for a SCRAM login (Debian's kcat cannot: Kafka 4.x refuses
+ * librdkafka 2.0.2's SCRAM nonce), over SASL_SSL trusting the test CA when `caPath` is given.
+ */
+function javaScram(mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username: string, password: string, caPath?: string): ConsumerSecurity {
+  const login = {
+    'sasl.mechanism': mechanism,
+    'sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${username}" password="${password}";`,
+  }
+  if (caPath === undefined) return { 'security.protocol': 'SASL_PLAINTEXT', ...login }
+  return { 'security.protocol': 'SASL_SSL', ...login, 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': caPath }
+}
 const oauthCalls = { n: 0 }
 const oauth: SaslOptions = {
   mechanism: 'oauthbearer',
@@ -119,7 +132,7 @@ const CASES: readonly Case[] = [
     listener: 'SASL_PLAINTEXT',
     sasl: { mechanism: 'scram-sha-256', username: 'alice', password: 'alice-secret' },
     java: true,
-    consumer: () => ({ 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'SCRAM-SHA-256', 'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="alice-secret";' }),
+    consumer: () => javaScram('SCRAM-SHA-256', 'alice', 'alice-secret'),
   },
   {
     name: 'SASL_SSL SCRAM-SHA-512',
@@ -127,13 +140,7 @@ const CASES: readonly Case[] = [
     ssl: tlsCa,
     sasl: { mechanism: 'scram-sha-512', username: 'bob', password: 'bob-secret' },
     java: true,
-    consumer: (c) => ({
-      'security.protocol': 'SASL_SSL',
-      'sasl.mechanism': 'SCRAM-SHA-512',
-      'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="bob" password="bob-secret";',
-      'ssl.truststore.type': 'PEM',
-      'ssl.truststore.location': c.pki.caPath,
-    }),
+    consumer: (c) => javaScram('SCRAM-SHA-512', 'bob', 'bob-secret', c.pki.caPath),
   },
   { name: 'SASL_SSL OAUTHBEARER (extensions)', listener: 'SASL_SSL', ssl: tlsCa, sasl: oauth, consumer: (c) => kcatSecurity(c.pki, 'SASL_SSL', { mechanism: 'OAUTHBEARER', oauthPrincipal: 'alice' }) },
   { name: 'SASL_PLAINTEXT OAUTHBEARER', listener: 'SASL_PLAINTEXT', sasl: oauth, consumer: (c) => kcatSecurity(c.pki, 'SASL_PLAINTEXT', { mechanism: 'OAUTHBEARER', oauthPrincipal: 'alice' }) },
@@ -145,20 +152,14 @@ const CASES: readonly Case[] = [
     ssl: tlsCa,
     sasl: { mechanism: 'scram-sha-256', username: 'alice', password: 'alice-secret' },
     java: true,
-    consumer: (c) => ({
-      'security.protocol': 'SASL_SSL',
-      'sasl.mechanism': 'SCRAM-SHA-256',
-      'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="alice-secret";',
-      'ssl.truststore.type': 'PEM',
-      'ssl.truststore.location': c.pki.caPath,
-    }),
+    consumer: (c) => javaScram('SCRAM-SHA-256', 'alice', 'alice-secret', c.pki.caPath),
   },
   {
     name: 'SASL_PLAINTEXT SCRAM-SHA-512',
     listener: 'SASL_PLAINTEXT',
     sasl: { mechanism: 'scram-sha-512', username: 'bob', password: 'bob-secret' },
     java: true,
-    consumer: () => ({ 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'SCRAM-SHA-512', 'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="bob" password="bob-secret";' }),
+    consumer: () => javaScram('SCRAM-SHA-512', 'bob', 'bob-secret'),
   },
 ]
 
