@@ -78,6 +78,12 @@ export function markdownTable(results, scenarios, { header = [], bufferMemory = 
   return out.join('\n')
 }
 
+/** A scenario's results that ran to the end (valid or not), and kafka-wire's among them. */
+function measuredIn(results, sc) {
+  const mine = results.filter((r) => r.scenario.id === sc.id && (r.status === 'ok' || r.status === 'invalid'))
+  return { mine, kw: mine.find((r) => r.client === 'kafka-wire') }
+}
+
 /**
  * Transactional scenarios (issue 14): records per transaction, transactions, commitTransaction()
  * wall time, and what the read_committed check found. null without a transactional scenario.
@@ -95,8 +101,7 @@ export function txnTable(results, scenarios) {
     '|---|---|--:|--:|--:|--:|--:|--:|---|',
   ]
   for (const sc of txnScenarios) {
-    const mine = results.filter((r) => r.scenario.id === sc.id && (r.status === 'ok' || r.status === 'invalid'))
-    const kw = mine.find((r) => r.client === 'kafka-wire')
+    const { mine, kw } = measuredIn(results, sc)
     for (const r of mine) {
       const t = r.txn ?? {}
       const lat = t.commitLatency ? `${fmt(t.commitLatency.p50)} / ${fmt(t.commitLatency.p99)} / ${fmt(t.commitLatency.max)}` : `n/a (${t.commitLatencyWhyNot ?? 'not reported'})`
@@ -130,8 +135,7 @@ export function pacedTable(results, scenarios) {
     '|---|---|--:|--:|--:|--:|--:|---|',
   ]
   for (const sc of pacedScenarios) {
-    const mine = results.filter((r) => r.scenario.id === sc.id && (r.status === 'ok' || r.status === 'invalid'))
-    const kw = mine.find((r) => r.client === 'kafka-wire')
+    const { mine, kw } = measuredIn(results, sc)
     for (const r of mine) {
       const l = r.latency
       const lat = l ? `${fmt(l.p50)} / ${fmt(l.p99)} / ${fmt(l.p999)} / ${fmt(l.max)}` : 'not reported'
