@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process'
 import { parseArgs, planScenarios, HELP, PACED_TOLERANCE } from './lib/options.mjs'
 import { makePayloads, writePayloadFile } from './lib/payload.mjs'
 import { killActive, runMeasured, measureMethod } from './lib/measure.mjs'
-import { BENCH_DIR, CLIENTS, ROOT_DIR, ensureBenchModules } from './lib/clients.mjs'
+import { BENCH_DIR, CLIENTS, ROOT_DIR, baselineClient, ensureBenchModules } from './lib/clients.mjs'
 import { cpuChart, latencyChart, markdownTable, microTable, scenarioLabel, svgChart } from './lib/report.mjs'
 import { SASL_USERS, startBroker } from './lib/broker.mjs'
 import { summarizeProfile } from './lib/profile-summary.mjs'
@@ -30,10 +30,12 @@ async function main() {
   const runId = Math.random().toString(36).slice(2, 8)
   const scenarios = planScenarios(opts)
   const pin = planPinning(opts.pin)
-  const selected = CLIENTS.filter((c) => opts.clients === null || opts.clients.includes(c.name))
+  // --baseline-dist adds one row of ours, an older build, selectable like any client
+  const clients = opts.baselineDist === null ? CLIENTS : [...CLIENTS, baselineClient(opts.baselineDist)]
+  const selected = clients.filter((c) => opts.clients === null || opts.clients.includes(c.name))
   if (opts.clients !== null) {
-    const unknown = opts.clients.filter((n) => !CLIENTS.some((c) => c.name === n))
-    if (unknown.length > 0) throw new Error(`unknown client(s) ${unknown.join(', ')}; known: ${CLIENTS.map((c) => c.name).join(', ')}`)
+    const unknown = opts.clients.filter((n) => !clients.some((c) => c.name === n))
+    if (unknown.length > 0) throw new Error(`unknown client(s) ${unknown.join(', ')}; known: ${clients.map((c) => c.name).join(', ')}`)
   }
   log(`kafka-wire bench${opts.quick ? ' (quick)' : ''}: ${scenarios.length} scenario(s) x ${selected.length} client(s); CPU/RSS measured with ${measureMethod() ?? 'nothing (install GNU time or python3)'}`)
 
@@ -192,7 +194,7 @@ async function main() {
   }
   const table = markdownTable(results, scenarios, { header: [pinning.text], bufferMemory: opts.bufferMb * 1024 * 1024, repeat: opts.repeat })
   const runName = `${opts.quick ? 'quick' : 'full'} run ${startedAt.toISOString().slice(0, 16)}Z`
-  const clientNames = CLIENTS.map((c) => c.name)
+  const clientNames = clients.map((c) => c.name)
   const svg = svgChart(results, scenarios, clientNames, `Producer records/s per client: ${runName}`)
   const cpuSvg = cpuChart(results, scenarios, clientNames, `Client CPU s per 1M records (lower is better): ${runName}`)
   // null without a paced result (no --rate, or no client ran one): then no latency file at all

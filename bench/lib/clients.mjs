@@ -2,7 +2,7 @@
 // Every client gets the same settings; each line below maps them onto the client's own option names.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url))
@@ -130,17 +130,34 @@ function nodeRunner(script, s, ctx, extra = []) {
   return { cmd: ctx.nodeBinary ?? process.execPath, args: [...flags, join(PEERS, script), JSON.stringify(s), ...extra] }
 }
 
-/** kafka-wire's dist/ loads and exports Producer (null), or why not. */
-async function kafkaWireReason() {
-  const dist = join(ROOT_DIR, 'dist', 'index.js')
-  if (!existsSync(dist)) return 'dist/index.js not built (npm run build failed?)'
+/** A kafka-wire build (dist/, or the --baseline-dist directory) loads and exports Producer (null), or why not. */
+async function kafkaWireReason(distDir = join(ROOT_DIR, 'dist')) {
+  const dist = join(distDir, 'index.js')
+  if (!existsSync(dist)) return `${dist} not built (npm run build failed?)`
   try {
     const mod = await import(new URL(`file://${dist}`).href)
-    if (typeof mod.Producer !== 'function') return 'dist/index.js does not export Producer yet'
+    if (typeof mod.Producer !== 'function') return `${dist} does not export Producer yet`
   } catch (err) {
-    return `dist/index.js does not load: ${err.message.split('\n')[0]}`
+    return `${dist} does not load: ${err.message.split('\n')[0]}`
   }
   return null
+}
+
+/**
+ * The row "kafka-wire-baseline" (bench --baseline-dist DIR): the callback runner on another build of
+ * kafka-wire, for example an older commit's dist/, measured in the same run as this one (issue 12:
+ * "records/s not lower than before, same run, ratio"). One of ours: never a peer in the goal checks.
+ */
+export function baselineClient(distDir) {
+  const dir = resolve(distDir)
+  return {
+    name: 'kafka-wire-baseline',
+    language: 'js',
+    ours: true,
+    prepare: () => kafkaWireReason(dir),
+    supports: (sc) => nodeZstdReason(sc, process.execPath, 'kafka-wire (without a registerCodec plug-in)'),
+    command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx, ['--send-mode', 'callback', '--dist', dir]),
+  }
 }
 
 /**

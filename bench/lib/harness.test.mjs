@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import zlib from 'node:zlib'
 import { test } from 'node:test'
-import { CLIENTS } from './clients.mjs'
+import { baselineClient, CLIENTS } from './clients.mjs'
 import { runMeasured } from './measure.mjs'
 import { pinningText, pinProcess, planPinning } from './pin.mjs'
 import { parseArgs, planScenarios } from './options.mjs'
@@ -234,6 +234,28 @@ test('the promise form gets its own goal line and is never counted as a peer', (
   assert.match(md, /- 100 B, acks=1, none \(kafka-wire-promise\): 2 of 2 met; records\/s vs fastest other \(kafkajs\) 9\.00x/)
   const kw = CLIENTS.filter((c) => c.name.startsWith('kafka-wire'))
   assert.deepEqual(kw.map((c) => c.command({ x: 1 }, {}).args.slice(-2)), [['--send-mode', 'callback'], ['--send-mode', 'promise']])
+})
+
+test('baseline build: its own row with the same-run ratio, the callback runner on that dist/, no goal line', async () => {
+  const base = { scenario: sc, client: 'kafka-wire-baseline', language: 'js', status: 'ok', recordsPerSec: 250, mbPerSec: 0.025, cpuSecPerMillion: 2.5, latency: null, maxRssMb: 50, endOffsets: 10 }
+  const md = markdownTable([...results, base], [sc])
+  // kafka-wire 300 ÷ baseline 250 = 1.20x; CPU 2.5 ÷ 2 = 1.25x
+  assert.match(md, /\| kafka-wire-baseline \| 250 \| 0\.0 \| 1\.20x \| not reported \| 2\.50 \| 1\.25x \|/)
+  assert.doesNotMatch(md, /\(kafka-wire-baseline\):/)
+  // and it is never the "fastest other client" of kafka-wire's goal line
+  assert.match(md, /records\/s vs fastest other \(kafkajs\) 3\.00x/)
+  const dir = mkdtempSync(join(tmpdir(), 'kw-bench-base-'))
+  try {
+    const c = baselineClient(dir)
+    assert.equal(c.ours, true)
+    assert.deepEqual(c.command({ x: 1 }, {}).args.slice(-4), ['--send-mode', 'callback', '--dist', dir])
+    assert.match(await c.prepare({}), /index\.js not built/)
+    writeFileSync(join(dir, 'index.js'), 'export class Producer {}\n')
+    assert.equal(await c.prepare({}), null)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  assert.equal(parseArgs(['--baseline-dist', '/x']).baselineDist, '/x')
 })
 
 test('zstd: a client without it is skipped with its reason, not the whole run', () => {

@@ -5,6 +5,9 @@ export const HELP = `npm run bench -- [options]
   --quick                 small subset (2 scenarios, fewer records), under 3 minutes
   --bootstrap HOST:PORT   use this broker instead of starting the project's local one
   --clients a,b,...       only these clients (kafka-wire, kafkajs, platformatic, node-rdkafka, franz-go, java, kcat)
+  --baseline-dist DIR     also run row "kafka-wire-baseline": the callback runner on another build's dist/ (an
+                          older commit: git worktree add /tmp/base REF, npm ci, npx tsc -p tsconfig.build.json),
+                          measured in the same run, so a change's cost is a same-run ratio (one of ours, never a peer)
   --value-sizes 100,1024  record value sizes in bytes       (full default: 100,1024)
   --acks 1,all            acks settings                     (full default: 1,all)
   --compression none,lz4  compression types: none, lz4, zstd (full default: none,lz4); a client
@@ -65,7 +68,7 @@ const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean)
 
 export function parseArgs(argv) {
   const o = {
-    help: false, quick: false, bootstrap: null, clients: null, valueSizes: null, acks: null, compression: null,
+    help: false, quick: false, bootstrap: null, clients: null, baselineDist: null, valueSizes: null, acks: null, compression: null,
     records: null, warmup: null, repeat: 1, idempotence: false, transactional: false, txnRecords: 1000, javaTxnMs: 5, batchSize: 65536, lingerMs: 5, maxInFlight: 5,
     rate: null, rateSeconds: 30, security: null, bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false, pin: true,
   }
@@ -86,6 +89,7 @@ export function parseArgs(argv) {
       case '--quick': o.quick = true; break
       case '--bootstrap': o.bootstrap = val(); break
       case '--clients': o.clients = list(val()); break
+      case '--baseline-dist': o.baselineDist = val(); break
       case '--value-sizes': o.valueSizes = list(val()).map(Number); break
       case '--acks': o.acks = list(val()); break
       case '--compression': o.compression = list(val()); break

@@ -54,7 +54,8 @@ export function markdownTable(results, scenarios, { header = [], bufferMemory = 
         `| ${scenarioLabel(sc)} | ${r.client} | ${fmtInt(r.recordsPerSec)} | ${fmt(r.mbPerSec)} | ${rr === null ? '–' : `${fmt(rr, 2)}x`} | ${lat} | ${fmt(r.cpuSecPerMillion, 2)} | ${cpuRatio === null ? '–' : `${fmt(cpuRatio, 2)}x`} | ${fmt(r.maxRssMb, 0)} | ${check} |`,
       )
     }
-    for (const form of mine.filter((r) => ours(r) && ok(r))) goals.push(goalLine(sc, form, mine, bufferMemory))
+    // the baseline row (--baseline-dist) is an older build, compared by its ratio only, not a form with goals
+    for (const form of mine.filter((r) => ours(r) && r.client !== 'kafka-wire-baseline' && ok(r))) goals.push(goalLine(sc, form, mine, bufferMemory))
   }
   const out = [...(header.length > 0 ? [...header, ''] : []), ...head, ...rows]
   const txn = txnTable(results, scenarios)

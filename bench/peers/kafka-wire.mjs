@@ -9,10 +9,15 @@
 // Paced scenarios (settings.rate, issue 15): each record is sent at its due time i / rate (Pacer),
 // and every measured record's send-to-acknowledgement latency is taken, not 1 in 64.
 // SASL_SSL scenarios (settings.security, issue 13): ssl { ca } and sasl SCRAM-SHA-512.
+// --dist DIR after the JSON loads another build (row "kafka-wire-baseline", bench --baseline-dist):
+// an older commit measured in the same run as this one, so a refactor's cost is a same-run ratio.
 import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { emitResult, fail, LatencyRecorder, LATENCY_SAMPLE_EVERY, Pacer, readSettings, summarizeLatency, watchdog } from '../lib/runner-common.mjs'
 
-const dist = new URL('../../dist/index.js', import.meta.url)
+const distFlag = process.argv.indexOf('--dist')
+const dist = distFlag > 0 ? pathToFileURL(join(resolve(process.argv[distFlag + 1]), 'index.js')) : new URL('../../dist/index.js', import.meta.url)
 
 async function main() {
   const s = readSettings()
@@ -23,9 +28,9 @@ async function main() {
   let next = 0
   let outstanding = 0
   watchdog(s.timeoutMs, () => `${phase}: ${next} records sent, ${outstanding} not yet acknowledged`)
-  if (!existsSync(dist)) throw new Error('dist/index.js not built (npm run build)')
+  if (!existsSync(dist)) throw new Error(`${dist.pathname} not built (npm run build)`)
   const mod = await import(dist.href)
-  if (typeof mod.Producer !== 'function') throw new Error('dist/index.js does not export Producer yet')
+  if (typeof mod.Producer !== 'function') throw new Error(`${dist.pathname} does not export Producer yet`)
   const producer = new mod.Producer({
     bootstrapServers: s.bootstrap.split(','),
     clientId: 'bench-kafka-wire',
@@ -137,7 +142,7 @@ async function main() {
     warmupRecords: s.warmupRecords,
     elapsedMs,
     latency: lat.summary(),
-    notes: mode === 'promise' ? 'send(record) per record, promise failures caught, flush() at the end' : 'send(record, callback) per record',
+    notes: `${mode === 'promise' ? 'send(record) per record, promise failures caught, flush() at the end' : 'send(record, callback) per record'}${distFlag > 0 ? ` (build ${dist.pathname})` : ''}`,
     ...(paced ? { paced: { rate: s.rate, maxLagMs: Math.round(paced.maxLagMs * 1000) / 1000, basis: 'each record sent at its due time i / rate (timer, >= 1 ms): send() call to acknowledgement' } } : {}),
     ...(s.transactional
       ? { txn: { transactions, txnRecords, commitLatency: summarizeLatency(commits, 'every measured commitTransaction() (wall time, its flush included)'), commitTotalMs: commits.reduce((a, b) => a + b, 0) } }
