@@ -171,7 +171,7 @@ export const CLIENTS = [
     name: 'kafka-wire',
     language: 'js',
     ours: true,
-    prepare: kafkaWireReason,
+    prepare: () => kafkaWireReason(),
     // zstd through node:zlib (src/compression/zstd.ts); on an older Node it takes a registered plug-in
     supports: (sc) => nodeZstdReason(sc, process.execPath, 'kafka-wire (without a registerCodec plug-in)'),
     command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx, ['--send-mode', 'callback']),
@@ -182,7 +182,7 @@ export const CLIENTS = [
     name: 'kafka-wire-promise',
     language: 'js',
     ours: true,
-    prepare: kafkaWireReason,
+    prepare: () => kafkaWireReason(),
     supports: (sc) => nodeZstdReason(sc, process.execPath, 'kafka-wire (without a registerCodec plug-in)'),
     command: (s, ctx) => nodeRunner('kafka-wire.mjs', s, ctx, ['--send-mode', 'promise']),
   },

@@ -256,6 +256,11 @@ test('baseline build: its own row with the same-run ratio, the callback runner o
     rmSync(dir, { recursive: true, force: true })
   }
   assert.equal(parseArgs(['--baseline-dist', '/x']).baselineDist, '/x')
+  // the built-in rows check dist/ whatever the harness passes to prepare (its ctx is not a directory)
+  for (const c of CLIENTS.filter((x) => x.name.startsWith('kafka-wire'))) {
+    const reason = await c.prepare({ log() {} })
+    assert.ok(reason === null || /dist\/index\.js/.test(reason), String(reason))
+  }
 })
 
 test('zstd: a client without it is skipped with its reason, not the whole run', () => {
