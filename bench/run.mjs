@@ -384,7 +384,10 @@ async function runOnce(client, settings, ctx, admin, opts) {
 function progressText(s) {
   if (s.status === 'failed') return `FAILED: ${s.reason}`
   const cpu = s.cpuSec === null ? '' : `, CPU ${s.cpuSec.toFixed(2)} s`
-  const rss = s.maxRssMb === null ? '' : `, RSS ${s.maxRssMb.toFixed(0)} MiB`
+  // a Node runner's own peaks (MemoryPeaks): V8 heap and Buffers, next to the kernel's RSS
+  const mem = s.result?.memory
+  const split = mem ? ` (peak heap ${mem.heapTotalMiB.toFixed(0)}, Buffers ${mem.arrayBuffersMiB.toFixed(0)})` : ''
+  const rss = s.maxRssMb === null ? '' : `, RSS ${s.maxRssMb.toFixed(0)} MiB${split}`
   const check = s.status === 'ok' ? (s.txn ? 'offsets and read_committed ok' : 'offsets ok') : `INVALID (${s.reason})`
   const t = s.txn
   const commits = t ? `, ${t.transactions ?? '?'} transactions, commit p50/p99 ${t.commitLatency ? `${t.commitLatency.p50.toFixed(1)}/${t.commitLatency.p99.toFixed(1)} ms` : 'n/a'}` : ''

@@ -12,7 +12,7 @@ import { pinningText, pinProcess, planPinning } from './pin.mjs'
 import { parseArgs, planScenarios } from './options.mjs'
 import { makePayloads, readPayloadFile, writePayloadFile } from './payload.mjs'
 import { cpuChart, latencyChart, markdownTable, microTable, svgChart } from './report.mjs'
-import { Pacer, recordsPerCall, summarizeLatency } from './runner-common.mjs'
+import { MemoryPeaks, Pacer, recordsPerCall, summarizeLatency } from './runner-common.mjs'
 import { parseDescribe } from './txn-check.mjs'
 
 test('payloads: same seed, same bytes; exact size; no newline; file round trip', () => {
@@ -442,4 +442,16 @@ test('SASL_SSL: one scenario in the full matrix, --security for all or both ways
   const row = (scn, rps, cpu, sasl) => ({ scenario: scn, client: 'kafka-wire', language: 'js', status: 'ok', recordsPerSec: rps, mbPerSec: 1, cpuSecPerMillion: cpu, maxRssMb: 50, endOffsets: 10, latency: null, sasl })
   const md = markdownTable([row(plainSc, 100, 2, null), row(secSc, 80, 3, { mechanism: 'SCRAM-SHA-512', username: 'bob', why: null })], [plainSc, secSc])
   assert.match(md, /\| 1 KiB, acks=all, none, SASL_SSL \| kafka-wire \| SCRAM-SHA-512 \(bob\) \| 80 \| 100 \| 0\.80x \| 3\.00 \/ 2\.00 \| 1\.50x \|/)
+})
+
+test('memory peaks: a runner\'s V8 heap and Buffer peaks, kept after the memory is gone', async () => {
+  const m = new MemoryPeaks()
+  let big = Buffer.alloc(48 * 2 ** 20, 1)
+  await new Promise((r) => setTimeout(r, 60))
+  big = null
+  const s = m.summary()
+  assert.equal(big, null)
+  assert.deepEqual(Object.keys(s), ['rssMiB', 'heapTotalMiB', 'heapUsedMiB', 'externalMiB', 'arrayBuffersMiB'])
+  assert.ok(s.arrayBuffersMiB >= 48, JSON.stringify(s))
+  assert.ok(s.rssMiB >= s.arrayBuffersMiB && s.heapTotalMiB >= s.heapUsedMiB, JSON.stringify(s))
 })

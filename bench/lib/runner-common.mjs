@@ -65,6 +65,29 @@ export class Pacer {
 }
 
 /** Prints the result line the harness parses (the last line of stdout starting with '{'). */
+/**
+ * Peaks of a Node runner's process.memoryUsage(), sampled every 20 ms (issue 15: peak RSS is a goal,
+ * and these say where it goes: V8's heap, Buffers outside it, or neither, i.e. freed pages the
+ * allocator kept). The harness's peak RSS comes from the kernel (rusage) and is the figure judged.
+ */
+export class MemoryPeaks {
+  constructor() {
+    this.peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }
+    this.timer = setInterval(() => this.sample(), 20)
+    this.timer.unref()
+  }
+  sample() {
+    const m = process.memoryUsage()
+    for (const k of Object.keys(this.peak)) if (m[k] > this.peak[k]) this.peak[k] = m[k]
+  }
+  /** Stops sampling; peaks in MiB (one decimal), each its own maximum (not one instant). */
+  summary() {
+    clearInterval(this.timer)
+    this.sample()
+    return Object.fromEntries(Object.entries(this.peak).map(([k, v]) => [`${k}MiB`, Math.round(v / 104857.6) / 10]))
+  }
+}
+
 export function emitResult(result) {
   process.stdout.write(`${JSON.stringify(result)}\n`)
 }

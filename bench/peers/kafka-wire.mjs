@@ -14,7 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { emitResult, fail, LatencyRecorder, LATENCY_SAMPLE_EVERY, Pacer, readSettings, summarizeLatency, watchdog } from '../lib/runner-common.mjs'
+import { emitResult, fail, LatencyRecorder, LATENCY_SAMPLE_EVERY, MemoryPeaks, Pacer, readSettings, summarizeLatency, watchdog } from '../lib/runner-common.mjs'
 
 const distFlag = process.argv.indexOf('--dist')
 const dist = distFlag > 0 ? pathToFileURL(join(resolve(process.argv[distFlag + 1]), 'index.js')) : new URL('../../dist/index.js', import.meta.url)
@@ -24,6 +24,7 @@ async function main() {
   const flag = process.argv.indexOf('--send-mode')
   const mode = flag > 0 ? process.argv[flag + 1] : (s.sendMode ?? 'callback')
   if (mode !== 'callback' && mode !== 'promise') throw new Error(`--send-mode: ${mode} is not callback or promise`)
+  const memory = new MemoryPeaks()
   let phase = 'starting'
   let next = 0
   let outstanding = 0
@@ -142,6 +143,7 @@ async function main() {
     warmupRecords: s.warmupRecords,
     elapsedMs,
     latency: lat.summary(),
+    memory: memory.summary(),
     notes: `${mode === 'promise' ? 'send(record) per record, promise failures caught, flush() at the end' : 'send(record, callback) per record'}${distFlag > 0 ? ` (build ${dist.pathname})` : ''}`,
     ...(paced ? { paced: { rate: s.rate, maxLagMs: Math.round(paced.maxLagMs * 1000) / 1000, basis: 'each record sent at its due time i / rate (timer, >= 1 ms): send() call to acknowledgement' } } : {}),
     ...(s.transactional

@@ -1,12 +1,13 @@
 // KafkaJS 2.2.4 runner: batching by sendBatch of N records, as its users do (KafkaJS has no linger).
 import { readFileSync } from 'node:fs'
 import kafkajs from 'kafkajs'
-import { driveBatches, emitResult, fail, LatencyRecorder, pkgVersion, readSettings, watchdog } from '../lib/runner-common.mjs'
+import { driveBatches, emitResult, fail, LatencyRecorder, MemoryPeaks, pkgVersion, readSettings, watchdog } from '../lib/runner-common.mjs'
 
 // KafkaJS is CommonJS; Node cannot see all of its named exports from ESM.
 const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = kafkajs
 
 async function main() {
+  const memory = new MemoryPeaks()
   const s = readSettings()
   watchdog(s.timeoutMs)
   // KafkaJS ships no zstd codec; the harness skips it for zstd (clients.mjs), so refuse, never fall back
@@ -43,6 +44,7 @@ async function main() {
     warmupRecords: s.warmupRecords,
     elapsedMs,
     latency: lat.summary(),
+    memory: memory.summary(),
     notes: `producer.send of ${recordsPerCall} records per call, ${s.maxInFlight} calls outstanding`,
   })
 }

@@ -1,10 +1,11 @@
 // @platformatic/kafka runner: it has no linger either; the caller batches with send({ messages }).
 import { readFileSync } from 'node:fs'
 import { Producer, ProduceAcks } from '@platformatic/kafka'
-import { driveBatches, emitResult, fail, LatencyRecorder, pkgVersion, readSettings, watchdog } from '../lib/runner-common.mjs'
+import { driveBatches, emitResult, fail, LatencyRecorder, MemoryPeaks, pkgVersion, readSettings, watchdog } from '../lib/runner-common.mjs'
 
 
 async function main() {
+  const memory = new MemoryPeaks()
   const s = readSettings()
   watchdog(s.timeoutMs)
   const producer = new Producer({
@@ -31,6 +32,7 @@ async function main() {
     warmupRecords: s.warmupRecords,
     elapsedMs,
     latency: lat.summary(),
+    memory: memory.summary(),
     // its constructor forces maxInflights 1 (and acks all) when idempotent
     notes: `send of ${recordsPerCall} records per call, ${s.maxInFlight} calls outstanding; Node ${process.version}${s.idempotence ? '; idempotent: the client forces maxInflights 1' : ''}`,
   })
