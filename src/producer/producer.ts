@@ -17,7 +17,7 @@ import { TransactionManager, type TransactionGroupMetadata, type TransactionOffs
 import { Fifo } from '../network/fifo.js'
 import { RecordClock } from './clock.js'
 import { resolveSerializer } from './serializers.js'
-import { RecordPreparation, type PreparedRecord, type ProducerRecord } from './record-preparation.js'
+import { PreparedRecord, RecordPreparation, type ProducerRecord } from './record-preparation.js'
 import type { BatchFormat, HeaderPair, ProducerTransport } from './transport.js'
 
 export type { ProducerRecord, RecordHeaders, HeaderValue } from './record-preparation.js'
@@ -415,7 +415,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       const refused = this.txn.sendError()
       if (refused !== null) return this.failEarly(refused, callback, reject)
     }
-    this.preparation.prepare(input, startMs, { callback, resolve, reject, trace })
+    this.preparation.prepare(input, new PreparedRecord(startMs, callback, resolve, reject, trace))
   }
 
   /** A record left preparation (in send order): partition it and append it, or wait for metadata/memory. */

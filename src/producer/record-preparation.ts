@@ -42,18 +42,30 @@ export interface RecordSink {
   readonly trace: SendTraceContext | null
 }
 
-/** A record ready for partitioning and the accumulator. */
-export interface PreparedRecord extends RecordSink {
-  readonly topic: string
-  readonly explicitPartition: number | undefined
-  readonly key: Buffer | null
-  readonly value: Buffer | null
-  readonly headers: HeaderPair[] | null
-  readonly timestamp: number
-  /** Estimated size inside a batch ({@link estimateRecordSize}). */
-  readonly size: number
-  /** When `send()` was called (bounds the waits by `maxBlockMs`). */
-  readonly startMs: number
+/**
+ * A record on its way to the accumulator, and where its outcome goes. `send()` creates one per
+ * record; preparation fills it in (topic, partition, serialized key and value, headers, timestamp,
+ * size) and hands the same object to partitioning and the accumulator, or to a blocked-send queue.
+ * One object per record on the hot path (issue 15: it replaced a sink, a base object and a spread copy).
+ */
+export class PreparedRecord implements RecordSink {
+  topic = ''
+  explicitPartition: number | undefined = undefined
+  key: Buffer | null = null
+  value: Buffer | null = null
+  headers: HeaderPair[] | null = null
+  timestamp = 0
+  /** Estimated size inside a batch ({@link estimateRecordSize}), set once serialized. */
+  size = 0
+
+  constructor(
+    /** When `send()` was called (bounds the waits by `maxBlockMs`). */
+    readonly startMs: number,
+    readonly callback: SendCallback | null,
+    readonly resolve: ((m: RecordMetadata) => void) | null,
+    readonly reject: ((e: Error) => void) | null,
+    readonly trace: SendTraceContext | null,
+  ) {}
 }
 
 /** Limits checked on the serialized record. */
@@ -67,7 +79,7 @@ export interface PreparationLimits {
 
 // A record whose key or value serializer returned a promise, waiting in send order.
 interface Pending {
-  readonly record: Omit<PreparedRecord, 'key' | 'value' | 'size'>
+  readonly record: PreparedRecord
   key: Buffer | null | Promise<Buffer | null>
   value: Buffer | null | Promise<Buffer | null>
   error: Error | null
@@ -136,10 +148,11 @@ export class RecordPreparation<K, V> {
   }
 
   /**
-   * Prepares one record: `onPrepared` or `onFailed` is called, now for a synchronous preparation,
-   * later for one that waits.
+   * Prepares one record into `sink` (its startMs and outcome already set): `onPrepared` or
+   * `onFailed` is called with it, now for a synchronous preparation, later for one that waits.
    */
-  prepare(input: ProducerRecord<K, V>, startMs: number, sink: RecordSink): void {
+  prepare(input: ProducerRecord<K, V>, sink: PreparedRecord): void {
+    const startMs = sink.startMs
     let record = input
     if (this.interceptors.size > 0) record = this.interceptors.onSend(record)
     if (record === null || typeof record !== 'object') return this.onFailed(new InvalidRecordError('send() needs a record object { topic, value }'), sink)
@@ -172,9 +185,12 @@ export class RecordPreparation<K, V> {
       return this.onFailed(err instanceof Error ? err : new InvalidRecordError(String(err)), sink)
     }
     if (serializerHeaders !== null) headers = serializerHeaders.length > 0 ? serializerHeaders : null
-    const base = { topic, explicitPartition, headers, timestamp, startMs, callback: sink.callback, resolve: sink.resolve, reject: sink.reject, trace: sink.trace }
-    if (this.pending.length === 0 && !isPromise(key) && !isPromise(value)) return this.finish(base, key, value)
-    this.enqueue(base, key, value)
+    sink.topic = topic
+    sink.explicitPartition = explicitPartition
+    sink.headers = headers
+    sink.timestamp = timestamp
+    if (this.pending.length === 0 && !isPromise(key) && !isPromise(value)) return this.finish(sink, key, value)
+    this.enqueue(sink, key, value)
   }
 
   /** Resolves once every record that began preparation before this call left it. */
@@ -219,21 +235,24 @@ export class RecordPreparation<K, V> {
     return checkSerialized(part, topic, out)
   }
 
-  private finish(base: Pending['record'], key: Buffer | null, value: Buffer | null): void {
-    const size = estimateRecordSize(key, value, base.headers)
-    const trace = base.trace
+  private finish(r: PreparedRecord, key: Buffer | null, value: Buffer | null): void {
+    const size = estimateRecordSize(key, value, r.headers)
+    const trace = r.trace
     if (trace !== null) {
       // Java RecordMetadata's serializedKeySize / serializedValueSize: -1 for a null key or value.
       trace.keySize = key === null ? -1 : key.length
       trace.valueSize = value === null ? -1 : value.length
     }
     const l = this.limits
-    if (size + RECORD_BATCH_OVERHEAD > l.maxRequestSize) return this.onFailed(new RecordTooLargeError(size + RECORD_BATCH_OVERHEAD, l.maxRequestSize, 'maxRequestSize'), base)
-    if (l.batchBytesFor(size) > l.bufferMemory) return this.onFailed(new RecordTooLargeError(l.batchBytesFor(size), l.bufferMemory, 'bufferMemory'), base)
-    this.onPrepared({ ...base, key, value, size })
+    if (size + RECORD_BATCH_OVERHEAD > l.maxRequestSize) return this.onFailed(new RecordTooLargeError(size + RECORD_BATCH_OVERHEAD, l.maxRequestSize, 'maxRequestSize'), r)
+    if (l.batchBytesFor(size) > l.bufferMemory) return this.onFailed(new RecordTooLargeError(l.batchBytesFor(size), l.bufferMemory, 'bufferMemory'), r)
+    r.key = key
+    r.value = value
+    r.size = size
+    this.onPrepared(r)
   }
 
-  private enqueue(record: Pending['record'], key: Pending['key'], value: Pending['value']): void {
+  private enqueue(record: PreparedRecord, key: Pending['key'], value: Pending['value']): void {
     const p: Pending = { record, key, value, error: null, settled: 0 }
     this.pending.push(p)
     this.pushed++
