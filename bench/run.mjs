@@ -386,7 +386,8 @@ function progressText(s) {
   const cpu = s.cpuSec === null ? '' : `, CPU ${s.cpuSec.toFixed(2)} s`
   // a Node runner's own peaks (MemoryPeaks): V8 heap and Buffers, next to the kernel's RSS
   const mem = s.result?.memory
-  const split = mem ? ` (peak heap ${mem.heapTotalMiB.toFixed(0)}, Buffers ${mem.arrayBuffersMiB.toFixed(0)})` : ''
+  const gc = mem?.gc ? `; GC ${mem.gc.minor.count} minor ${mem.gc.minor.ms} ms, ${mem.gc.major.count} major ${mem.gc.major.ms} ms` : ''
+  const split = mem ? ` (peak heap ${mem.heapTotalMiB.toFixed(0)}, Buffers ${mem.arrayBuffersMiB.toFixed(0)}${gc})` : ''
   const rss = s.maxRssMb === null ? '' : `, RSS ${s.maxRssMb.toFixed(0)} MiB${split}`
   const check = s.status === 'ok' ? (s.txn ? 'offsets and read_committed ok' : 'offsets ok') : `INVALID (${s.reason})`
   const t = s.txn
