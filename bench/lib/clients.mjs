@@ -46,18 +46,24 @@ export function ensureBenchModules(log) {
 /**
  * node-rdkafka's native addon, built once if missing (null), or why it cannot be. `npm ci` builds it
  * when Debian's librdkafka-dev is there; bench/node_modules installed before librdkafka-dev holds
- * the package without the addon, so it is rebuilt here (node-gyp with the running Node's headers,
- * BUILD_LIBRDKAFKA=0 to link the system librdkafka), once (17 s on the 2-core machine).
+ * the package without the addon, and an addon built for another Node release (22 and 24 differ in
+ * NODE_MODULE_VERSION) does not load: then it is rebuilt here, by npm's node-gyp run on the running
+ * Node with that Node's headers, BUILD_LIBRDKAFKA=0 to link the system librdkafka (17 s here).
  */
 function buildNodeRdkafka(log) {
   const dir = join(BENCH_DIR, 'node_modules', 'node-rdkafka')
-  if (existsSync(join(dir, 'build', 'Release', 'node-librdkafka.node'))) return null
+  const addon = join(dir, 'build', 'Release', 'node-librdkafka.node')
+  // built for another Node (its ABI, NODE_MODULE_VERSION, differs between 22 and 24): rebuilt too
+  if (existsSync(addon) && has(process.execPath, ['-e', `require(${JSON.stringify(addon)})`])) return null
   if (!has('pkg-config', ['--exists', 'rdkafka++'])) return 'node-rdkafka native addon not built, and no librdkafka-dev to build it (optional: apt-get install -y librdkafka-dev, then rerun)'
   const nodeDir = dirname(dirname(process.execPath))
   if (!existsSync(join(nodeDir, 'include', 'node', 'node.h'))) return `node-rdkafka native addon not built: no Node headers at ${join(nodeDir, 'include', 'node')} for node-gyp`
   log('building node-rdkafka\'s native addon (once; node-gyp against Debian librdkafka-dev)')
-  const npx = join(dirname(process.execPath), 'npx')
-  const why = setup(log, existsSync(npx) ? npx : 'npx', ['--yes', 'node-gyp', 'rebuild', `--nodedir=${nodeDir}`], { cwd: dir, env: { ...process.env, BUILD_LIBRDKAFKA: '0' } })
+  // node-gyp run by this Node (npx's node-gyp under another Node took that Node's headers first)
+  const gyp = [join(nodeDir, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'].find((f) => existsSync(f))
+  if (gyp === undefined) return 'node-rdkafka native addon not built: no node-gyp found (npm\'s bundled one)'
+  const why = setup(log, process.execPath, [gyp, 'rebuild', `--nodedir=${nodeDir}`], { cwd: dir, env: { ...process.env, BUILD_LIBRDKAFKA: '0' } })
+  if (why === null && !has(process.execPath, ['-e', `require(${JSON.stringify(addon)})`])) return `node-rdkafka native addon built but does not load on Node ${process.version}`
   return why === null ? null : `node-rdkafka native addon did not build: ${why}`
 }
 

@@ -10,8 +10,8 @@ export const HELP = `npm run bench -- [options]
                           measured in the same run, so a change's cost is a same-run ratio (one of ours, never a peer)
   --value-sizes 100,1024  record value sizes in bytes       (full default: 100,1024)
   --acks 1,all            acks settings                     (full default: 1,all)
-  --compression none,lz4  compression types: none, lz4, zstd (full default: none,lz4); a client
-                          without zstd is listed as skipped, with its reason
+  --compression none,lz4  compression types: none, lz4, zstd (full default: none,lz4, plus one zstd scenario:
+                          1 KiB, acks=all); a client without zstd is listed as skipped, with its reason
   --records N             records per run (default: 1,000,000 for 100 B, 300,000 for 1 KiB; quick 500,000 / 150,000)
   --warmup N              warm-up records per run, excluded from figures (default: 10% of records)
   --repeat N              runs per client and scenario; the median is reported, all samples kept (default 1)
@@ -163,6 +163,8 @@ export function planScenarios(o) {
           for (const security of securities) combos.push({ valueSize, acks, compression, idempotence, transactional, rate, security })
     if (defaults && !idempotence && rate === null && o.security === null) {
       const plain = { rate: null, security: 'plaintext' }
+      // zstd (issue 15's "plus zstd"): where a codec's cost per byte shows, at 1 KiB
+      combos.push({ valueSize: 1024, acks: 'all', compression: 'zstd', idempotence: false, transactional: false, ...plain })
       // the cost of idempotence (sequence numbers, InitProducerId) shows most with small records
       combos.push({ valueSize: 100, acks: 'all', compression: 'none', idempotence: true, transactional: false, ...plain })
       // and so does the cost of a transaction (AddPartitionsToTxn or Produce v12, EndTxn, markers) per record
