@@ -11,7 +11,7 @@ import { parseArgs, planScenarios, HELP, PACED_TOLERANCE } from './lib/options.m
 import { makePayloads, writePayloadFile } from './lib/payload.mjs'
 import { killActive, runMeasured, measureMethod } from './lib/measure.mjs'
 import { BENCH_DIR, CLIENTS, ROOT_DIR, baselineClient, ensureBenchModules } from './lib/clients.mjs'
-import { cpuChart, latencyChart, markdownTable, microTable, scenarioLabel, svgChart } from './lib/report.mjs'
+import { cpuChart, goalSummaryTable, latencyChart, markdownTable, microTable, scenarioLabel, svgChart } from './lib/report.mjs'
 import { SASL_USERS, startBroker } from './lib/broker.mjs'
 import { summarizeProfile } from './lib/profile-summary.mjs'
 import { pinningText, pinProcess, planPinning } from './lib/pin.mjs'
@@ -220,6 +220,7 @@ async function main() {
     micro,
     profiles,
     markdown: table,
+    goalSummary: goalSummaryTable(results, scenarios, { bufferMemory: opts.bufferMb * 1024 * 1024 }),
   }
   writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`)
   writeFileSync(svgPath, svg)
@@ -272,6 +273,23 @@ function writeReadmeTable(doc, micro) {
     close,
   ].join('\n')
   writeFileSync(path, text.slice(0, a) + body + (b < 0 ? '\n' : text.slice(b + close.length)))
+  // the repository README's goal summary, between its own markers (left alone when it has none)
+  const rootPath = join(ROOT_DIR, 'README.md')
+  const root = readFileSync(rootPath, 'utf8')
+  const sOpen = '<!-- bench:summary -->'
+  const sClose = '<!-- /bench:summary -->'
+  const sa = root.indexOf(sOpen)
+  const sb = root.indexOf(sClose, sa)
+  if (sa < 0 || sb < 0) return
+  const summary = [
+    sOpen,
+    `Run of ${doc.startedAt} (\`${['npm run bench --', ...process.argv.slice(2).filter((x) => x !== '--write-readme')].join(' ')}\`), Node ${doc.machine.node}, Kafka ${doc.broker.kafkaVersion ?? '?'}; ` +
+      `${doc.options.repeat > 1 ? `medians of ${doc.options.repeat} runs` : 'one run'}, written by the harness (\`--write-readme\`).`,
+    '',
+    doc.goalSummary,
+    sClose,
+  ].join('\n')
+  writeFileSync(rootPath, root.slice(0, sa) + summary + root.slice(sb + sClose.length))
 }
 
 /**

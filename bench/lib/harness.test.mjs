@@ -11,7 +11,7 @@ import { runMeasured } from './measure.mjs'
 import { pinningText, pinProcess, planPinning } from './pin.mjs'
 import { parseArgs, planScenarios } from './options.mjs'
 import { makePayloads, readPayloadFile, writePayloadFile } from './payload.mjs'
-import { cpuChart, latencyChart, markdownTable, microTable, svgChart } from './report.mjs'
+import { cpuChart, goalSummaryTable, latencyChart, markdownTable, microTable, svgChart } from './report.mjs'
 import { MemoryPeaks, Pacer, recordsPerCall, summarizeLatency } from './runner-common.mjs'
 import { parseDescribe } from './txn-check.mjs'
 
@@ -98,6 +98,17 @@ test('table: ratios against kafka-wire, invalid and cannot-run rows, goal check'
   assert.match(markdownTable(results, [sc], { bufferMemory: 32 * 2 ** 20 }), /peak RSS 50 MiB vs 96 MiB 0\.52x \(≤ 1x\) met/)
   const fg = { ...results[2], status: 'ok', cpuSecPerMillion: 1 }
   assert.match(markdownTable([results[0], fg], [sc]), /CPU per record vs franz-go 2\.00x \(≤ 1\.3x\) MISSED/)
+})
+
+test('goal summary: a row per kafka-wire form, each goal its ratio and met or missed, n/a for a peer that did not run validly', () => {
+  const promise = { scenario: sc, client: 'kafka-wire-promise', language: 'js', status: 'ok', recordsPerSec: 900, mbPerSec: 0.09, cpuSecPerMillion: 1.5, latency: null, maxRssMb: 200, endOffsets: 10 }
+  const base = { ...promise, client: 'kafka-wire-baseline' }
+  const md = goalSummaryTable([...results, promise, base], [sc], { bufferMemory: 32 * 2 ** 20 })
+  const rows = md.split('\n').slice(2)
+  assert.equal(rows.length, 2) // the baseline build is not a form
+  // callback: 300 ÷ kafkajs 100 = 3x (fastest valid other; franz-go is invalid), kafkajs 3x < 5x, RSS 50/96
+  assert.equal(rows[0], '| 100 B, acks=1, none | callback | 300 | 3.00x met (kafkajs) | n/a | 3.00x **missed** | – | n/a | 0.52x met | 2 of 3 |')
+  assert.equal(rows[1], '| 100 B, acks=1, none | promise | 900 | 9.00x met (kafkajs) | n/a | 9.00x met | – | n/a | 2.08x **missed** | 2 of 3 |')
 })
 
 /** Fails unless `svg` parses as XML (python3's minidom; without python3 the check is only noted). */

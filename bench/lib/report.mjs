@@ -79,6 +79,37 @@ export function markdownTable(results, scenarios, { header = [], bufferMemory = 
   return out.join('\n')
 }
 
+/**
+ * The goals of issue 15 as one table, a row per scenario and kafka-wire form (callback, promise):
+ * each cell the measured ratio and met / missed (n/a: the peer did not run validly). The README's
+ * summary; the per-scenario goal lines under the full table say the same with the peers' names.
+ */
+export function goalSummaryTable(results, scenarios, { bufferMemory = null } = {}) {
+  const head = [
+    '| scenario | kafka-wire form | records/s | ÷ fastest other (≥ 1x) | ÷ platformatic (≥ 3x) | ÷ KafkaJS (≥ 5x) | ack p50 / p99 ÷ best other (≤ 1x, paced) | CPU per record ÷ franz-go (≤ 1.3x) | peak RSS ÷ (bufferMemory + 64 MiB) (≤ 1x) | met |',
+    '|---|---|--:|---|---|---|---|---|---|--:|',
+  ]
+  const rows = []
+  for (const sc of scenarios) {
+    const mine = results.filter((r) => r.scenario.id === sc.id)
+    for (const kw of mine.filter((r) => ours(r) && r.client !== 'kafka-wire-baseline')) {
+      const form = kw.client === 'kafka-wire' ? 'callback' : kw.client.replace(/^kafka-wire-/, '')
+      if (!ok(kw)) {
+        rows.push(`| ${scenarioLabel(sc)} | ${form} | ${kw.status} | | | | | | | |`)
+        continue
+      }
+      const { parts } = goalParts(sc, kw, mine, bufferMemory)
+      const cell = (key) => parts.find((p) => p.key === key)?.short ?? '–'
+      const checked = parts.filter((p) => p.met !== null)
+      const latency = sc.rate ? `${cell('p50')} / ${cell('p99')}` : '–'
+      rows.push(
+        `| ${scenarioLabel(sc)} | ${form} | ${fmtInt(kw.recordsPerSec)} | ${sc.rate ? '–' : cell('fastest')} | ${sc.rate ? '–' : cell('platformatic')} | ${sc.rate ? '–' : cell('kafkajs')} | ${latency} | ${cell('cpu')} | ${cell('rss')} | ${checked.filter((p) => p.met).length} of ${checked.length} |`,
+      )
+    }
+  }
+  return [...head, ...rows].join('\n')
+}
+
 /** A scenario's results that ran to the end (valid or not), and kafka-wire's among them. */
 function measuredIn(results, sc) {
   const mine = results.filter((r) => r.scenario.id === sc.id && (r.status === 'ok' || r.status === 'invalid'))
@@ -186,10 +217,10 @@ export function securityTable(results, scenarios) {
 const best = (rs, key, better) => rs.reduce((a, r) => (r[key] && (a === null || better(r[key], a[key])) ? r : a), null)
 
 /** One goal: "name 0.75x (≥ 1.0x) MISSED"; `value` null → "n/a (why)". */
-function goal(name, value, op, bound, why) {
-  if (value === null || !Number.isFinite(value)) return { text: `${name} n/a (${why})`, met: null }
+function goal(name, value, op, bound, why, key) {
+  if (value === null || !Number.isFinite(value)) return { key, text: `${name} n/a (${why})`, short: 'n/a', met: null }
   const met = op === '≥' ? value >= bound : value <= bound
-  return { text: `${name} ${fmt(value, 2)}x (${op} ${bound}x) ${met ? 'met' : 'MISSED'}`, met }
+  return { key, text: `${name} ${fmt(value, 2)}x (${op} ${bound}x) ${met ? 'met' : 'MISSED'}`, short: `${fmt(value, 2)}x ${met ? 'met' : '**missed**'}`, met }
 }
 
 /**
@@ -201,17 +232,18 @@ function pacedGoals(kw, others) {
   const kept = others.filter((r) => r.paced?.sustained && r.latency)
   if (!kw.paced?.sustained) {
     const text = `kept the offered ${fmtInt(kw.paced?.rate)} records/s: no, ${fmt((kw.paced?.achievedRatio ?? 0) * 100, 0)}% (95-105%) MISSED`
-    return [{ text, met: false }]
+    return [{ key: 'p50', text, short: 'rate not kept **missed**', met: false }]
   }
   return ['p50', 'p99'].map((q) => {
     const b = best(kept.filter((r) => r.latency[q] > 0), 'latency', (a, x) => a[q] < x[q])
     const why = others.length === 0 ? 'no other client ran validly' : 'no other client kept the rate'
     const who = b ? ` (${b.client}, ${fmt(b.latency[q])} ms; ${kw.client} ${fmt(kw.latency?.[q])} ms)` : ''
-    return goal(`ack ${q} at the offered load vs best other${who}`, b && kw.latency?.[q] !== undefined ? kw.latency[q] / b.latency[q] : null, '≤', 1, why)
+    return goal(`ack ${q} at the offered load vs best other${who}`, b && kw.latency?.[q] !== undefined ? kw.latency[q] / b.latency[q] : null, '≤', 1, why, q)
   })
 }
 
-function goalLine(sc, kw, mine, bufferMemory) {
+/** The goals of one kafka-wire form in one scenario, each { key, text, short, met } (met null: not checkable). */
+function goalParts(sc, kw, mine, bufferMemory) {
   const others = mine.filter((r) => !ours(r) && ok(r))
   const missing = (name) => {
     const r = mine.find((x) => x.client === name)
@@ -225,14 +257,20 @@ function goalLine(sc, kw, mine, bufferMemory) {
   const parts = sc.rate
     ? pacedGoals(kw, others)
     : [
-        goal(`records/s vs fastest other${fastest ? ` (${fastest.client})` : ''}`, fastest ? kw.recordsPerSec / fastest.recordsPerSec : null, '≥', 1, 'no other client ran validly'),
-        goal('vs platformatic', pf ? kw.recordsPerSec / pf.recordsPerSec : null, '≥', 3, missing('platformatic')),
-        goal('vs kafkajs', kj ? kw.recordsPerSec / kj.recordsPerSec : null, '≥', 5, missing('kafkajs')),
+        goal(`records/s vs fastest other${fastest ? ` (${fastest.client})` : ''}`, fastest ? kw.recordsPerSec / fastest.recordsPerSec : null, '≥', 1, 'no other client ran validly', 'fastest'),
+        goal('vs platformatic', pf ? kw.recordsPerSec / pf.recordsPerSec : null, '≥', 3, missing('platformatic'), 'platformatic'),
+        goal('vs kafkajs', kj ? kw.recordsPerSec / kj.recordsPerSec : null, '≥', 5, missing('kafkajs'), 'kafkajs'),
       ]
-  parts.push(goal('CPU per record vs franz-go', fg && kw.cpuSecPerMillion && fg.cpuSecPerMillion ? kw.cpuSecPerMillion / fg.cpuSecPerMillion : null, '≤', 1.3, fg ? 'CPU not measured' : missing('franz-go')))
+  if (fastest && !sc.rate) parts[0].short = `${parts[0].short} (${fastest.client})`
+  parts.push(goal('CPU per record vs franz-go', fg && kw.cpuSecPerMillion && fg.cpuSecPerMillion ? kw.cpuSecPerMillion / fg.cpuSecPerMillion : null, '≤', 1.3, fg ? 'CPU not measured' : missing('franz-go'), 'cpu'))
   const rssBoundMb = bufferMemory === null ? null : bufferMemory / 2 ** 20 + 64
-  const rss = goal(`peak RSS ${fmt(kw.maxRssMb, 0)} MiB${rssBoundMb === null ? '' : ` vs ${fmt(rssBoundMb, 0)} MiB`}`, kw.maxRssMb && rssBoundMb ? kw.maxRssMb / rssBoundMb : null, '≤', 1, rssBoundMb === null ? 'bufferMemory not given' : 'RSS not measured')
+  const rss = goal(`peak RSS ${fmt(kw.maxRssMb, 0)} MiB${rssBoundMb === null ? '' : ` vs ${fmt(rssBoundMb, 0)} MiB`}`, kw.maxRssMb && rssBoundMb ? kw.maxRssMb / rssBoundMb : null, '≤', 1, rssBoundMb === null ? 'bufferMemory not given' : 'RSS not measured', 'rss')
   parts.push(rss)
+  return { parts, others }
+}
+
+function goalLine(sc, kw, mine, bufferMemory) {
+  const { parts, others } = goalParts(sc, kw, mine, bufferMemory)
   const checked = parts.filter((p) => p.met !== null)
   let line = `- ${scenarioLabel(sc)}${kw.client === 'kafka-wire' ? '' : ` (${kw.client})`}: ${checked.filter((p) => p.met).length} of ${checked.length} met; ${parts.map((p) => p.text).join('; ')}`
   // issue 8's CPU goal, kept for comparison with earlier tables: ≤ 0.5x the best other JavaScript client
