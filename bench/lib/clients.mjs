@@ -62,7 +62,10 @@ function buildNodeRdkafka(log) {
   // node-gyp run by this Node (npx's node-gyp under another Node took that Node's headers first)
   const gyp = [join(nodeDir, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'].find((f) => existsSync(f))
   if (gyp === undefined) return 'node-rdkafka native addon not built: no node-gyp found (npm\'s bundled one)'
-  const why = setup(log, process.execPath, [gyp, 'rebuild', `--nodedir=${nodeDir}`], { cwd: dir, env: { ...process.env, BUILD_LIBRDKAFKA: '0' } })
+  // without npm's npm_* variables: under `npm run bench` (npm of another Node) they made node-gyp
+  // build for that npm's Node
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')))
+  const why = setup(log, process.execPath, [gyp, 'rebuild', `--target=${process.versions.node}`, `--nodedir=${nodeDir}`], { cwd: dir, env: { ...env, BUILD_LIBRDKAFKA: '0' } })
   if (why === null && !has(process.execPath, ['-e', `require(${JSON.stringify(addon)})`])) return `node-rdkafka native addon built but does not load on Node ${process.version}`
   return why === null ? null : `node-rdkafka native addon did not build: ${why}`
 }
