@@ -4,7 +4,7 @@
 // Usage: npm run bench -- [--quick] [--bootstrap host:port] [--clients a,b] ... (see bench/README.md)
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, createWriteStream, rmSync } from 'node:fs'
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { once } from 'node:events'
 import { spawnSync } from 'node:child_process'
 import { parseArgs, planScenarios, HELP, PACED_TOLERANCE } from './lib/options.mjs'
@@ -23,6 +23,10 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2))
   if (opts.help) {
     log(HELP)
+    return
+  }
+  if (opts.readmeFrom !== null) {
+    rewriteReadmes(opts.readmeFrom)
     return
   }
   const startedAt = new Date()
@@ -221,6 +225,7 @@ async function main() {
     profiles,
     markdown: table,
     goalSummary: goalSummaryTable(results, scenarios, { bufferMemory: opts.bufferMb * 1024 * 1024 }),
+    argv: process.argv.slice(2).filter((x) => x !== '--write-readme'),
   }
   writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`)
   writeFileSync(svgPath, svg)
@@ -238,7 +243,7 @@ async function main() {
   log(`wrote ${cpuSvgPath}`)
   if (latencySvg !== null) log(`wrote ${latencySvgPath}`)
   if (opts.writeReadme) {
-    writeReadmeTable(doc, micro)
+    writeReadmeTable(doc, micro, doc.argv)
     log(`updated the latest table in ${join(BENCH_DIR, 'README.md')}`)
   }
   if (opts.cpuProf) log(`CPU profiles in ${ctx.profileDir} (open in Chrome DevTools > Performance)`)
@@ -253,7 +258,22 @@ function gitDescribe() {
 }
 
 /** Replaces the block between the bench:latest markers of bench/README.md with this run's output. */
-function writeReadmeTable(doc, micro) {
+/**
+ * --readme-from FILE: the README tables of a stored run, rendered again with the current report
+ * code (a run of an older harness gets the tables it did not have, such as the goal summary).
+ */
+function rewriteReadmes(file) {
+  const doc = JSON.parse(readFileSync(file, 'utf8'))
+  const bufferMemory = doc.commonSettings.bufferMemory
+  doc.markdown = markdownTable(doc.results, doc.scenarios, { header: [doc.pinning.text], bufferMemory, repeat: doc.options.repeat })
+  doc.goalSummary = goalSummaryTable(doc.results, doc.scenarios, { bufferMemory })
+  // a run of a harness that did not store its command line: its options say what it ran
+  const argv = doc.argv ?? [`(options in ${basename(file)})`]
+  writeReadmeTable(doc, doc.micro, argv)
+  log(`README tables rewritten from ${file}`)
+}
+
+function writeReadmeTable(doc, micro, argv) {
   const path = join(BENCH_DIR, 'README.md')
   const text = readFileSync(path, 'utf8')
   const open = '<!-- bench:latest -->'
@@ -264,7 +284,7 @@ function writeReadmeTable(doc, micro) {
   const versions = doc.results.filter((r) => r.version).map((r) => `${r.client} ${r.version}`)
   const body = [
     open,
-    `Run of ${doc.startedAt} (\`${['npm run bench --', ...process.argv.slice(2).filter((x) => x !== '--write-readme')].join(' ')}\`), ${doc.machine.cpus} cores (${doc.machine.cpuModel}), ` +
+    `Run of ${doc.startedAt} (\`${['npm run bench --', ...argv].join(' ')}\`), ${doc.machine.cpus} cores (${doc.machine.cpuModel}), ` +
       `Node ${doc.machine.node}, load average at the end ${doc.machine.loadavgAtEnd.map((x) => x.toFixed(1)).join(' / ')}. ` +
       `Versions: ${[...new Set(versions)].join(', ')}.`,
     '',
@@ -283,7 +303,7 @@ function writeReadmeTable(doc, micro) {
   if (sa < 0 || sb < 0) return
   const summary = [
     sOpen,
-    `Run of ${doc.startedAt} (\`${['npm run bench --', ...process.argv.slice(2).filter((x) => x !== '--write-readme')].join(' ')}\`), Node ${doc.machine.node}, Kafka ${doc.broker.kafkaVersion ?? '?'}; ` +
+    `Run of ${doc.startedAt} (\`${['npm run bench --', ...argv].join(' ')}\`), Node ${doc.machine.node}, Kafka ${doc.broker.kafkaVersion ?? '?'}; ` +
       `${doc.options.repeat > 1 ? `medians of ${doc.options.repeat} runs` : 'one run'}, written by the harness (\`--write-readme\`).`,
     '',
     doc.goalSummary,
