@@ -4,7 +4,7 @@
 // Usage: npm run bench -- [--quick] [--bootstrap host:port] [--clients a,b] ... (see bench/README.md)
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, createWriteStream, rmSync } from 'node:fs'
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { once } from 'node:events'
 import { spawnSync } from 'node:child_process'
 import { parseArgs, planScenarios, HELP, PACED_TOLERANCE } from './lib/options.mjs'
@@ -268,9 +268,22 @@ function rewriteReadmes(file) {
   doc.markdown = markdownTable(doc.results, doc.scenarios, { header: [doc.pinning.text], bufferMemory, repeat: doc.options.repeat })
   doc.goalSummary = goalSummaryTable(doc.results, doc.scenarios, { bufferMemory })
   // a run of a harness that did not store its command line: its options say what it ran
-  const argv = doc.argv ?? [`(options in ${basename(file)})`]
+  const argv = doc.argv ?? argvFromOptions(doc.options)
   writeReadmeTable(doc, doc.micro, argv)
   log(`README tables rewritten from ${file}`)
+}
+
+/** The flags that give `options` (parsed bench options): those that differ from the defaults. */
+function argvFromOptions(options) {
+  const defaults = parseArgs([])
+  const argv = []
+  for (const [key, value] of Object.entries(options)) {
+    if (['help', 'writeReadme', 'readmeFrom', 'poolSize'].includes(key) || JSON.stringify(value) === JSON.stringify(defaults[key])) continue
+    if (key === 'micro' || key === 'pin') argv.push(`--no-${key}`)
+    else if (value === true) argv.push(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
+    else argv.push(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, Array.isArray(value) ? value.join(',') : String(value))
+  }
+  return argv
 }
 
 function writeReadmeTable(doc, micro, argv) {
@@ -304,7 +317,7 @@ function writeReadmeTable(doc, micro, argv) {
   const summary = [
     sOpen,
     `Run of ${doc.startedAt} (\`${['npm run bench --', ...argv].join(' ')}\`), Node ${doc.machine.node}, Kafka ${doc.broker.kafkaVersion ?? '?'}; ` +
-      `${doc.options.repeat > 1 ? `medians of ${doc.options.repeat} runs` : 'one run'}, written by the harness (\`--write-readme\`).`,
+      `${doc.options.repeat > 1 ? `medians of ${doc.options.repeat} runs` : 'one run'}, written by the harness.`,
     '',
     doc.goalSummary,
     sClose,
