@@ -25,6 +25,10 @@ async function main() {
     log(HELP)
     return
   }
+  if (opts.readmeFrom !== null) {
+    rewriteReadmes(opts.readmeFrom)
+    return
+  }
   const startedAt = new Date()
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-')
   const runId = Math.random().toString(36).slice(2, 8)
@@ -221,6 +225,7 @@ async function main() {
     profiles,
     markdown: table,
     goalSummary: goalSummaryTable(results, scenarios, { bufferMemory: opts.bufferMb * 1024 * 1024 }),
+    argv: process.argv.slice(2).filter((x) => x !== '--write-readme'),
   }
   writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`)
   writeFileSync(svgPath, svg)
@@ -238,7 +243,7 @@ async function main() {
   log(`wrote ${cpuSvgPath}`)
   if (latencySvg !== null) log(`wrote ${latencySvgPath}`)
   if (opts.writeReadme) {
-    writeReadmeTable(doc, micro)
+    writeReadmeTable(doc, micro, doc.argv)
     log(`updated the latest table in ${join(BENCH_DIR, 'README.md')}`)
   }
   if (opts.cpuProf) log(`CPU profiles in ${ctx.profileDir} (open in Chrome DevTools > Performance)`)
@@ -253,7 +258,35 @@ function gitDescribe() {
 }
 
 /** Replaces the block between the bench:latest markers of bench/README.md with this run's output. */
-function writeReadmeTable(doc, micro) {
+/**
+ * --readme-from FILE: the README tables of a stored run, rendered again with the current report
+ * code (a run of an older harness gets the tables it did not have, such as the goal summary).
+ */
+function rewriteReadmes(file) {
+  const doc = JSON.parse(readFileSync(file, 'utf8'))
+  const bufferMemory = doc.commonSettings.bufferMemory
+  doc.markdown = markdownTable(doc.results, doc.scenarios, { header: [doc.pinning.text], bufferMemory, repeat: doc.options.repeat })
+  doc.goalSummary = goalSummaryTable(doc.results, doc.scenarios, { bufferMemory })
+  // a run of a harness that did not store its command line: its options say what it ran
+  const argv = doc.argv ?? argvFromOptions(doc.options)
+  writeReadmeTable(doc, doc.micro, argv)
+  log(`README tables rewritten from ${file}`)
+}
+
+/** The flags that give `options` (parsed bench options): those that differ from the defaults. */
+function argvFromOptions(options) {
+  const defaults = parseArgs([])
+  const argv = []
+  for (const [key, value] of Object.entries(options)) {
+    if (['help', 'writeReadme', 'readmeFrom', 'poolSize'].includes(key) || JSON.stringify(value) === JSON.stringify(defaults[key])) continue
+    if (key === 'micro' || key === 'pin') argv.push(`--no-${key}`)
+    else if (value === true) argv.push(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
+    else argv.push(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, Array.isArray(value) ? value.join(',') : String(value))
+  }
+  return argv
+}
+
+function writeReadmeTable(doc, micro, argv) {
   const path = join(BENCH_DIR, 'README.md')
   const text = readFileSync(path, 'utf8')
   const open = '<!-- bench:latest -->'
@@ -264,7 +297,7 @@ function writeReadmeTable(doc, micro) {
   const versions = doc.results.filter((r) => r.version).map((r) => `${r.client} ${r.version}`)
   const body = [
     open,
-    `Run of ${doc.startedAt} (\`${['npm run bench --', ...process.argv.slice(2).filter((x) => x !== '--write-readme')].join(' ')}\`), ${doc.machine.cpus} cores (${doc.machine.cpuModel}), ` +
+    `Run of ${doc.startedAt} (\`${['npm run bench --', ...argv].join(' ')}\`), ${doc.machine.cpus} cores (${doc.machine.cpuModel}), ` +
       `Node ${doc.machine.node}, load average at the end ${doc.machine.loadavgAtEnd.map((x) => x.toFixed(1)).join(' / ')}. ` +
       `Versions: ${[...new Set(versions)].join(', ')}.`,
     '',
@@ -283,8 +316,8 @@ function writeReadmeTable(doc, micro) {
   if (sa < 0 || sb < 0) return
   const summary = [
     sOpen,
-    `Run of ${doc.startedAt} (\`${['npm run bench --', ...process.argv.slice(2).filter((x) => x !== '--write-readme')].join(' ')}\`), Node ${doc.machine.node}, Kafka ${doc.broker.kafkaVersion ?? '?'}; ` +
-      `${doc.options.repeat > 1 ? `medians of ${doc.options.repeat} runs` : 'one run'}, written by the harness (\`--write-readme\`).`,
+    `Run of ${doc.startedAt} (\`${['npm run bench --', ...argv].join(' ')}\`), Node ${doc.machine.node}, Kafka ${doc.broker.kafkaVersion ?? '?'}; ` +
+      `${doc.options.repeat > 1 ? `medians of ${doc.options.repeat} runs` : 'one run'}, written by the harness.`,
     '',
     doc.goalSummary,
     sClose,

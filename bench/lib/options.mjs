@@ -43,7 +43,9 @@ export const HELP = `npm run bench -- [options]
   --keep-topics           do not delete the benchmark topics afterwards
   --timeout-ms MS         per-run limit (default 180000)
   --seed N                payload generator seed (default 42)
-  --write-readme          put this run's tables into bench/README.md (between the bench:latest markers)
+  --write-readme          put this run's tables into bench/README.md (between the bench:latest markers) and its
+                          goal summary into README.md (between the bench:summary markers)
+  --readme-from FILE      no run: write those tables from a stored result (bench/results/*.json), rendered again
   --no-micro              skip the CPU-only microbenchmarks (bench/micro.mjs) that run first
   --no-pin                do not pin with taskset (default when taskset exists and 2+ CPUs are allowed:
                           the broker on the first CPU, each client process on the second)`
@@ -70,7 +72,7 @@ export function parseArgs(argv) {
   const o = {
     help: false, quick: false, bootstrap: null, clients: null, baselineDist: null, valueSizes: null, acks: null, compression: null,
     records: null, warmup: null, repeat: 1, idempotence: false, transactional: false, txnRecords: 1000, javaTxnMs: 5, batchSize: 65536, lingerMs: 5, maxInFlight: 5,
-    rate: null, rateSeconds: 30, security: null, bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false, pin: true,
+    rate: null, rateSeconds: 30, security: null, bufferMb: 32, brokerWarmup: 50_000, partitions: 6, cpuProf: false, kafkaLibs: null, node22: null, keepTopics: false, timeoutMs: 180_000, seed: 42, poolSize: 2048, micro: true, writeReadme: false, readmeFrom: null, pin: true,
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
@@ -118,6 +120,7 @@ export function parseArgs(argv) {
       case '--no-micro': o.micro = false; break
       case '--no-pin': o.pin = false; break
       case '--write-readme': o.writeReadme = true; break
+      case '--readme-from': o.readmeFrom = val(); break
       default: throw new Error(`unknown option ${a} (see --help)`)
     }
   }
