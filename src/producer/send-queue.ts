@@ -1,4 +1,5 @@
 /** The blocked sends of one topic (waiting for metadata or buffer memory), in send order. */
+import { InvalidArgumentError } from '../kafka-wire-error.js'
 import type { RecordMetadata, SendCallback } from './producer-batch.js'
 import type { PreparedRecord } from './record-preparation.js'
 import type { HeaderPair } from './transport.js'
@@ -66,6 +67,7 @@ export class SendQueue {
 
   /** @param capacity initial slots, a power of two (the ring doubles when full) */
   constructor(readonly topic: string, capacity = 64) {
+    if (capacity < 1 || (capacity & (capacity - 1)) !== 0) throw new InvalidArgumentError(`SendQueue capacity must be a power of two, got ${capacity}`)
     this.view = new HeadView(topic)
     this.mask = capacity - 1
     this.partitions = new Int32Array(capacity)
