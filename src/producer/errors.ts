@@ -71,7 +71,7 @@ export class InvalidPartitionError extends KafkaWireError {
   constructor(topic: string, partition: number, numPartitions?: number) {
     super(
       numPartitions === undefined
-        ? `record.partition must be a non-negative integer, got ${String(partition)} (topic "${topic}")`
+        ? `record.partition must be an integer from 0 to 2147483647, got ${String(partition)} (topic "${topic}")`
         : `partition ${partition} of topic "${topic}" does not exist (the topic has ${numPartitions} partitions: 0..${numPartitions - 1})`,
     )
     this.topic = topic

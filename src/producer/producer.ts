@@ -14,10 +14,10 @@ import { partitionForKey } from './partitioner.js'
 import type { CompletionListener, ProducerBatch, RecordMetadata, SendCallback } from './producer-batch.js'
 import { Sender } from './sender.js'
 import { TransactionManager, type TransactionGroupMetadata, type TransactionOffset, type TransactionState } from './transaction-manager.js'
-import { Fifo } from '../network/fifo.js'
 import { RecordClock } from './clock.js'
 import { resolveSerializer } from './serializers.js'
 import { PreparedRecord, RecordPreparation, type ProducerRecord } from './record-preparation.js'
+import { SendQueue, type BlockedSend } from './send-queue.js'
 import type { BatchFormat, HeaderPair, ProducerTransport } from './transport.js'
 
 export type { ProducerRecord, RecordHeaders, HeaderValue } from './record-preparation.js'
@@ -44,49 +44,19 @@ export interface CloseOptions {
 
 const noop = (): void => {}
 
+// The promise form's executor is one shared function that hands the resolving functions over in
+// these two variables, instead of a closure and its context per send (issue 15: the promise form
+// allocates per record what it keeps alive until the broker answers). The Promise constructor runs
+// the executor synchronously, so nothing can run between it and send() reading them.
+let capturedResolve: ((m: RecordMetadata) => void) | null = null
+let capturedReject: ((e: Error) => void) | null = null
+function captureResolvers(resolve: (m: RecordMetadata) => void, reject: (e: Error) => void): void {
+  capturedResolve = resolve
+  capturedReject = reject
+}
+
 /** The longest delay `setTimeout`/`setInterval` honour (2^31-1 ms); a longer one fires after 1 ms. */
 const MAX_TIMER_MS = 2147483647
-
-/** FIFO of blocked sends that counts what it served, so flush() can wait for exactly the sends made before it. */
-class SendQueue {
-  private readonly items = new Fifo<PreparedRecord>()
-  /** Sends ever pushed. */
-  pushed = 0
-  private served = 0
-  private waiters: Array<{ target: number; resolve: () => void }> = []
-
-  /** Resolves once the first `target` sends ever pushed were served. */
-  waitServed(target: number): Promise<void> {
-    if (this.served >= target) return Promise.resolve()
-    return new Promise((resolve) => this.waiters.push({ target, resolve }))
-  }
-
-  get length(): number {
-    return this.items.length
-  }
-
-  push(s: PreparedRecord): void {
-    this.items.push(s)
-    this.pushed++
-  }
-
-  peek(): PreparedRecord {
-    return this.items.peek() as PreparedRecord
-  }
-
-  shift(): void {
-    this.items.shift()
-    this.served++
-    if (this.waiters.length > 0) {
-      const still = []
-      for (const w of this.waiters) {
-        if (w.target <= this.served) w.resolve()
-        else still.push(w)
-      }
-      this.waiters = still
-    }
-  }
-}
 
 /**
  * A snapshot of the producer's internal queues (see {@link Producer.debugState}); for diagnosing a
@@ -255,12 +225,11 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       this.doSend(record, callback, null, null, null)
       return
     }
-    let resolve: ((m: RecordMetadata) => void) | null = null
-    let reject: ((e: Error) => void) | null = null
-    const p = new Promise<RecordMetadata>((res, rej) => {
-      resolve = res
-      reject = rej
-    })
+    const p = new Promise<RecordMetadata>(captureResolvers)
+    const resolve = capturedResolve
+    const reject = capturedReject
+    capturedResolve = null
+    capturedReject = null
     // Fire-and-forget must never crash the process: mark the promise handled; awaiting still rejects.
     p.catch(noop)
     this.doSend(record, null, resolve, reject, null)
@@ -495,7 +464,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
       queue.push(s)
       return
     }
-    const q = new SendQueue()
+    const q = new SendQueue(s.topic)
     q.push(s)
     this.blockedByTopic.set(s.topic, q)
     const loop = this.serveBlocked(s.topic, q).finally(() => {
@@ -507,7 +476,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
 
   private async serveBlocked(topic: string, q: SendQueue): Promise<void> {
     while (q.length > 0) {
-      const s = q.peek()
+      const s = q.head() as BlockedSend
       try {
         // Most queued sends need no waiting once memory for their batch was granted to the send
         // before them: append those synchronously (no promise or microtask per record).
@@ -529,7 +498,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
    * partition when memory must be waited for, undefined when metadata is missing. Throws for a
    * send that must fail (e.g. its partition does not exist).
    */
-  private appendQueuedNow(s: PreparedRecord): true | { t: TopicMetadata; partition: number } | undefined {
+  private appendQueuedNow(s: BlockedSend): true | { t: TopicMetadata; partition: number } | undefined {
     const t = this.metadata.get(s.topic)
     if (t === undefined) return undefined
     const partition = this.choosePartition(t, s.topic, s.explicitPartition, s.key, s.value)
@@ -539,7 +508,7 @@ export class Producer<K = Buffer | Uint8Array | string | null, V = Buffer | Uint
   }
 
   /** Waits for metadata (unless `known`) and memory, then appends. */
-  private async appendBlocked(s: PreparedRecord, known?: { t: TopicMetadata; partition: number }): Promise<void> {
+  private async appendBlocked(s: BlockedSend, known?: { t: TopicMetadata; partition: number }): Promise<void> {
     if (this.state === 'closed') throw new ProducerClosedError('the producer closed before the record could be buffered')
     const refused = this.txn?.appendError()
     if (refused !== null && refused !== undefined) throw refused

@@ -86,6 +86,9 @@ interface Pending {
   settled: number
 }
 
+/** The largest partition index the protocol can carry (int32). */
+const INT32_MAX = 2147483647
+
 function isPromise<T>(x: T | Promise<T>): x is Promise<T> {
   return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function'
 }
@@ -166,7 +169,8 @@ export class RecordPreparation<K, V> {
     else if (typeof ts === 'number' && Number.isInteger(ts)) timestamp = ts
     else return this.onFailed(new InvalidRecordError(`record.timestamp must be an integer (ms) or a Date, got ${String(ts)}`), sink)
     const explicitPartition = record.partition
-    if (explicitPartition !== undefined && (!Number.isInteger(explicitPartition) || explicitPartition < 0)) return this.onFailed(new InvalidPartitionError(topic, explicitPartition), sink)
+    // Partitions are int32 on the wire: one past 2^31-1 cannot exist (and would wrap in the blocked-send queue).
+    if (explicitPartition !== undefined && (!Number.isInteger(explicitPartition) || explicitPartition < 0 || explicitPartition > INT32_MAX)) return this.onFailed(new InvalidPartitionError(topic, explicitPartition), sink)
 
     let headers: HeaderPair[] | null
     let key: Buffer | null | Promise<Buffer | null>

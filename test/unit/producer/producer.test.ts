@@ -57,6 +57,17 @@ describe('Producer (scripted transport)', () => {
     expect((err as Error).message).toContain('partition 3')
   })
 
+  it('an explicit partition past int32 rejects with InvalidPartitionError, also when the send waits for metadata', async () => {
+    const p = make(new FakeTransport())
+    // the first send of a topic waits for its metadata in the blocked-send queue, whose int32 slots
+    // would wrap 2^32 + 1 to partition 1 (the review of send-queue.ts found it)
+    const first = await p.send({ topic: 'a', value: 'x', partition: 2 ** 32 + 1 }).catch((e: unknown) => e)
+    expect(first).toBeInstanceOf(InvalidPartitionError)
+    expect((first as Error).message).toContain('0 to 2147483647')
+    await p.send({ topic: 'a', value: 'y', partition: 1 })
+    await expect(p.send({ topic: 'a', value: 'z', partition: 2 ** 31 })).rejects.toBeInstanceOf(InvalidPartitionError)
+  })
+
   it('rejects a record above maxRequestSize at once with RecordTooLargeError', async () => {
     const p = make(new FakeTransport(), { maxRequestSize: 1000 })
     await expect(p.send({ topic: 'a', value: Buffer.alloc(2000) })).rejects.toBeInstanceOf(RecordTooLargeError)
