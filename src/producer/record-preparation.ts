@@ -42,13 +42,8 @@ export interface RecordSink {
   readonly trace: SendTraceContext | null
 }
 
-/**
- * A record on its way to the accumulator, and where its outcome goes. `send()` creates one per
- * record; preparation fills it in (topic, partition, serialized key and value, headers, timestamp,
- * size) and hands the same object to partitioning and the accumulator, or to a blocked-send queue.
- * One object per record on the hot path (issue 15: it replaced a sink, a base object and a spread copy).
- */
-export class PreparedRecord implements RecordSink {
+/** What preparation makes of a record: where it goes and its bytes (shared by the objects that carry it). */
+export class RecordFields {
   topic = ''
   explicitPartition: number | undefined = undefined
   key: Buffer | null = null
@@ -57,7 +52,15 @@ export class PreparedRecord implements RecordSink {
   timestamp = 0
   /** Estimated size inside a batch ({@link estimateRecordSize}), set once serialized. */
   size = 0
+}
 
+/**
+ * A record on its way to the accumulator, and where its outcome goes. `send()` creates one per
+ * record; preparation fills it in (topic, partition, serialized key and value, headers, timestamp,
+ * size) and hands the same object to partitioning and the accumulator, or to a blocked-send queue.
+ * One object per record on the hot path (issue 15: it replaced a sink, a base object and a spread copy).
+ */
+export class PreparedRecord extends RecordFields implements RecordSink {
   constructor(
     /** When `send()` was called (bounds the waits by `maxBlockMs`). */
     readonly startMs: number,
@@ -65,7 +68,9 @@ export class PreparedRecord implements RecordSink {
     readonly resolve: ((m: RecordMetadata) => void) | null,
     readonly reject: ((e: Error) => void) | null,
     readonly trace: SendTraceContext | null,
-  ) {}
+  ) {
+    super()
+  }
 }
 
 /** Limits checked on the serialized record. */

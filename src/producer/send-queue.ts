@@ -1,7 +1,7 @@
 /** The blocked sends of one topic (waiting for metadata or buffer memory), in send order. */
 import { InvalidArgumentError } from '../kafka-wire-error.js'
 import type { RecordMetadata, SendCallback } from './producer-batch.js'
-import type { PreparedRecord } from './record-preparation.js'
+import { RecordFields, type PreparedRecord } from './record-preparation.js'
 import type { HeaderPair } from './transport.js'
 
 /** What the blocked path reads of a send: a {@link PreparedRecord}'s fields, without its trace context. */
@@ -20,18 +20,15 @@ export interface BlockedSend {
 }
 
 /** The oldest queued send, loaded by {@link SendQueue.head}; one per queue, reused. */
-class HeadView implements BlockedSend {
-  explicitPartition: number | undefined = undefined
-  key: Buffer | null = null
-  value: Buffer | null = null
-  headers: HeaderPair[] | null = null
-  timestamp = 0
-  size = 0
+class HeadView extends RecordFields implements BlockedSend {
   startMs = 0
   callback: SendCallback | null = null
   resolve: ((m: RecordMetadata) => void) | null = null
   reject: ((e: Error) => void) | null = null
-  constructor(readonly topic: string) {}
+  constructor(topic: string) {
+    super()
+    this.topic = topic
+  }
 }
 
 /** Explicit partitions are ≥ 0 (preparation refuses the rest): -1 stores "none". */
