@@ -286,43 +286,42 @@ function argvFromOptions(options) {
   return argv
 }
 
-function writeReadmeTable(doc, micro, argv) {
-  const path = join(BENCH_DIR, 'README.md')
+/**
+ * Puts `lines` between the `<!-- name -->` and `<!-- /name -->` markers of `path`, markers kept.
+ * Returns false (nothing written) without the opening marker, or without the closing one unless
+ * `toEnd`, which then replaces everything after the opening marker.
+ */
+function replaceBetweenMarkers(path, name, lines, { toEnd = false } = {}) {
   const text = readFileSync(path, 'utf8')
-  const open = '<!-- bench:latest -->'
-  const close = '<!-- /bench:latest -->'
+  const open = `<!-- ${name} -->`
+  const close = `<!-- /${name} -->`
   const a = text.indexOf(open)
-  if (a < 0) throw new Error(`${path} has no ${open} marker`)
-  const b = text.indexOf(close, a)
+  const b = a < 0 ? -1 : text.indexOf(close, a)
+  if (a < 0 || (b < 0 && !toEnd)) return false
+  writeFileSync(path, text.slice(0, a) + [open, ...lines, close].join('\n') + (b < 0 ? '\n' : text.slice(b + close.length)))
+  return true
+}
+
+function writeReadmeTable(doc, micro, argv) {
+  const command = `\`${['npm run bench --', ...argv].join(' ')}\``
   const versions = doc.results.filter((r) => r.version).map((r) => `${r.client} ${r.version}`)
-  const body = [
-    open,
-    `Run of ${doc.startedAt} (\`${['npm run bench --', ...argv].join(' ')}\`), ${doc.machine.cpus} cores (${doc.machine.cpuModel}), ` +
+  const path = join(BENCH_DIR, 'README.md')
+  const latest = [
+    `Run of ${doc.startedAt} (${command}), ${doc.machine.cpus} cores (${doc.machine.cpuModel}), ` +
       `Node ${doc.machine.node}, load average at the end ${doc.machine.loadavgAtEnd.map((x) => x.toFixed(1)).join(' / ')}. ` +
       `Versions: ${[...new Set(versions)].join(', ')}.`,
     '',
     doc.markdown,
     ...(micro === null ? [] : ['', microTable(micro.rows)]),
-    close,
-  ].join('\n')
-  writeFileSync(path, text.slice(0, a) + body + (b < 0 ? '\n' : text.slice(b + close.length)))
+  ]
+  if (!replaceBetweenMarkers(path, 'bench:latest', latest, { toEnd: true })) throw new Error(`${path} has no <!-- bench:latest --> marker`)
   // the repository README's goal summary, between its own markers (left alone when it has none)
-  const rootPath = join(ROOT_DIR, 'README.md')
-  const root = readFileSync(rootPath, 'utf8')
-  const sOpen = '<!-- bench:summary -->'
-  const sClose = '<!-- /bench:summary -->'
-  const sa = root.indexOf(sOpen)
-  const sb = root.indexOf(sClose, sa)
-  if (sa < 0 || sb < 0) return
-  const summary = [
-    sOpen,
-    `Run of ${doc.startedAt} (\`${['npm run bench --', ...argv].join(' ')}\`), Node ${doc.machine.node}, Kafka ${doc.broker.kafkaVersion ?? '?'}; ` +
+  replaceBetweenMarkers(join(ROOT_DIR, 'README.md'), 'bench:summary', [
+    `Run of ${doc.startedAt} (${command}), Node ${doc.machine.node}, Kafka ${doc.broker.kafkaVersion ?? '?'}; ` +
       `${doc.options.repeat > 1 ? `medians of ${doc.options.repeat} runs` : 'one run'}, written by the harness.`,
     '',
     doc.goalSummary,
-    sClose,
-  ].join('\n')
-  writeFileSync(rootPath, root.slice(0, sa) + summary + root.slice(sb + sClose.length))
+  ])
 }
 
 /**

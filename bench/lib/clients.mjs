@@ -53,8 +53,9 @@ export function ensureBenchModules(log) {
 function buildNodeRdkafka(log) {
   const dir = join(BENCH_DIR, 'node_modules', 'node-rdkafka')
   const addon = join(dir, 'build', 'Release', 'node-librdkafka.node')
+  const loads = () => existsSync(addon) && has(process.execPath, ['-e', `require(${JSON.stringify(addon)})`])
   // built for another Node (its ABI, NODE_MODULE_VERSION, differs between 22 and 24): rebuilt too
-  if (existsSync(addon) && has(process.execPath, ['-e', `require(${JSON.stringify(addon)})`])) return null
+  if (loads()) return null
   if (!has('pkg-config', ['--exists', 'rdkafka++'])) return 'node-rdkafka native addon not built, and no librdkafka-dev to build it (optional: apt-get install -y librdkafka-dev, then rerun)'
   const nodeDir = dirname(dirname(process.execPath))
   if (!existsSync(join(nodeDir, 'include', 'node', 'node.h'))) return `node-rdkafka native addon not built: no Node headers at ${join(nodeDir, 'include', 'node')} for node-gyp`
@@ -66,7 +67,7 @@ function buildNodeRdkafka(log) {
   // build for that npm's Node
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')))
   const why = setup(log, process.execPath, [gyp, 'rebuild', `--target=${process.versions.node}`, `--nodedir=${nodeDir}`], { cwd: dir, env: { ...env, BUILD_LIBRDKAFKA: '0' } })
-  if (why === null && !has(process.execPath, ['-e', `require(${JSON.stringify(addon)})`])) return `node-rdkafka native addon built but does not load on Node ${process.version}`
+  if (why === null && !loads()) return `node-rdkafka native addon built but does not load on Node ${process.version}`
   return why === null ? null : `node-rdkafka native addon did not build: ${why}`
 }
 

@@ -18,6 +18,8 @@ export function scenarioLabel(sc) {
 const ok = (r) => r.status === 'ok'
 /** kafka-wire's own rows (the callback form "kafka-wire" and "kafka-wire-promise"): never a peer. */
 const ours = (r) => r.client === 'kafka-wire' || r.client.startsWith('kafka-wire-')
+/** One of kafka-wire's send forms, which the goals are checked for: not the --baseline-dist build. */
+const isForm = (r) => ours(r) && r.client !== 'kafka-wire-baseline'
 
 /** kafka-wire's records/s divided by the client's, for one scenario ("kw ÷ client"). */
 function ratio(kw, r, key) {
@@ -54,8 +56,7 @@ export function markdownTable(results, scenarios, { header = [], bufferMemory = 
         `| ${scenarioLabel(sc)} | ${r.client} | ${fmtInt(r.recordsPerSec)} | ${fmt(r.mbPerSec)} | ${rr === null ? '–' : `${fmt(rr, 2)}x`} | ${lat} | ${fmt(r.cpuSecPerMillion, 2)} | ${cpuRatio === null ? '–' : `${fmt(cpuRatio, 2)}x`} | ${fmt(r.maxRssMb, 0)} | ${check} |`,
       )
     }
-    // the baseline row (--baseline-dist) is an older build, compared by its ratio only, not a form with goals
-    for (const form of mine.filter((r) => ours(r) && r.client !== 'kafka-wire-baseline' && ok(r))) goals.push(goalLine(sc, form, mine, bufferMemory))
+    for (const form of mine.filter((r) => isForm(r) && ok(r))) goals.push(goalLine(sc, form, mine, bufferMemory))
   }
   const out = [...(header.length > 0 ? [...header, ''] : []), ...head, ...rows]
   const txn = txnTable(results, scenarios)
@@ -92,7 +93,7 @@ export function goalSummaryTable(results, scenarios, { bufferMemory = null } = {
   const rows = []
   for (const sc of scenarios) {
     const mine = results.filter((r) => r.scenario.id === sc.id)
-    for (const kw of mine.filter((r) => ours(r) && r.client !== 'kafka-wire-baseline')) {
+    for (const kw of mine.filter(isForm)) {
       const form = kw.client === 'kafka-wire' ? 'callback' : kw.client.replace(/^kafka-wire-/, '')
       if (!ok(kw)) {
         rows.push(`| ${scenarioLabel(sc)} | ${form} | ${kw.status} | | | | | | | |`)
